@@ -1,0 +1,22 @@
+export { storeConfigFromEnv, type StoreConfig } from './config.js';
+export { openStore } from './store.js';
+export { permitKeyFor } from './permits.js';
+export { StoreInputError } from './validation.js';
+export type {
+  Adjustment,
+  AdjustmentInput,
+  AdjustmentResult,
+  ConsumeResult,
+  Fill,
+  FillInput,
+  LedgerPosition,
+  PauseStatus,
+  PermitLayer,
+  PermitRecord,
+  Side,
+  Store,
+  TradingMode,
+  TradingState,
+  TradingStateChange,
+  TradingStateChangeInput,
+} from './types.js';

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { queryExactlyOne, queryOne, type Db, type Queryable } from './db.js';
+import type { Adjustment, AdjustmentInput, AdjustmentResult, Fill, FillInput, LedgerPosition } from './types.js';
+import { decimalString, isoTimestamp, optionalText, parseInput, positiveDecimal, symbol, text, venue, venueSymbol } from './validation.js';
+import { normalizeDecimal, toIso } from './values.js';
+
+/*
+ * The position of a (venue, symbol) is the sum of its journal: fills (BUY +qty, SELL -qty) and
+ * adjustments (delta). ledger_positions holds that sum, updated in the same transaction as the
+ * journal row; every writer first locks the position row, so concurrent writers serialize.
+ */
+
+const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
+
+const fillSchema = z.object({
+  venue,
+  symbol,
+  planId: text,
+  clientOrderId: text,
+  exchangeOrderId: text,
+  side: z.enum(['BUY', 'SELL']),
+  qty: positiveDecimal,
+  price: positiveDecimal,
+  filledAt: isoTimestamp,
+});
+
+const adjustmentSchema = z.object({
+  venue,
+  symbol,
+  target: decimalString,
+  who: text,
+  why: text,
+  planId: optionalText,
+  command: optionalText,
+  idempotencyKey: optionalText,
+});
+
+export async function ledgerPosition(db: Db, venueId: string, sym: string): Promise<string> {
+  parseInput('ledgerPosition', venueSymbol, { venue: venueId, symbol: sym });
+  const row = await queryOne<{ position: string }>(
+    db,
+    'SELECT position::text AS position FROM ledger_positions WHERE venue = $1 AND symbol = $2',
+    [venueId, sym],
+  );
+  return normalizeDecimal(row?.position ?? '0');
+}
+
+export async function ledgerPositions(db: Db): Promise<LedgerPosition[]> {
+  const rows = await db.query<{ venue: string; symbol: string; position: string; updated_at: Date }>(
+    'SELECT venue, symbol, position::text AS position, updated_at FROM ledger_positions ORDER BY venue, symbol',
+  );
+  return rows.map((r) => ({ venue: r.venue, symbol: r.symbol, position: normalizeDecimal(r.position), updatedAt: toIso(r.updated_at) }));
+}
+
+export async function bookFill(db: Db, input: FillInput): Promise<{ booked: boolean; position: string }> {
+  const f = parseInput('bookFill', fillSchema, input);
+  return db.transaction(async (tx) => {
+    const before = await lockPosition(tx, f.venue, f.symbol);
+    const inserted = await tx.query<{ position_after: string }>(
+      `INSERT INTO ledger_fills (venue, symbol, plan_id, client_order_id, exchange_order_id, side, qty, price,
+                                 filled_at, booked_at, position_before, position_after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8::numeric, $9::timestamptz, ${NOW_MS}, $10::numeric,
+               $10::numeric + CASE $6 WHEN 'BUY' THEN $7::numeric ELSE -$7::numeric END)
+       ON CONFLICT (venue, exchange_order_id) DO NOTHING
+       RETURNING position_after::text AS position_after`,
+      [f.venue, f.symbol, f.planId, f.clientOrderId, f.exchangeOrderId, f.side, f.qty, f.price, f.filledAt, before],
+    );
+    const booked = inserted[0];
+    if (booked === undefined) return { booked: false, position: normalizeDecimal(before) };
+    await setPosition(tx, f.venue, f.symbol, booked.position_after);
+    return { booked: true, position: normalizeDecimal(booked.position_after) };
+  });
+}
+
+export async function adjustLedger(db: Db, input: AdjustmentInput): Promise<AdjustmentResult> {
+  const a = parseInput('adjustLedger', adjustmentSchema, input);
+  return db.transaction(async (tx) => {
+    const before = await lockPosition(tx, a.venue, a.symbol);
+    // Checked after the lock: a concurrent retry with the same key has committed by now.
+    if (a.idempotencyKey !== null) {
+      const previous = await adjustmentByKey(tx, a.idempotencyKey);
+      if (previous) return replayOf(previous, a);
+    }
+    const row = await queryExactlyOne<AdjustmentRow>(
+      tx,
+      `INSERT INTO ledger_adjustments (adjustment_id, venue, symbol, before, after, delta, who, why, plan_id, command,
+                                       idempotency_key, at)
+       VALUES ($1, $2, $3, $4::numeric, $5::numeric, $5::numeric - $4::numeric, $6, $7, $8, $9, $10, ${NOW_MS})
+       RETURNING ${ADJUSTMENT_COLUMNS}`,
+      [`adj_${randomUUID()}`, a.venue, a.symbol, before, a.target, a.who, a.why, a.planId, a.command, a.idempotencyKey],
+    );
+    await setPosition(tx, a.venue, a.symbol, a.target);
+    const adjustment = toAdjustment(row);
+    return { adjustmentId: adjustment.adjustmentId, before: adjustment.before, after: adjustment.after, delta: adjustment.delta, at: adjustment.at, replayed: false };
+  });
+}
+
+export async function adjustmentHistory(db: Db, venueId: string, sym: string): Promise<Adjustment[]> {
+  parseInput('adjustmentHistory', venueSymbol, { venue: venueId, symbol: sym });
+  const rows = await db.query<AdjustmentRow>(
+    `SELECT ${ADJUSTMENT_COLUMNS} FROM ledger_adjustments WHERE venue = $1 AND symbol = $2 ORDER BY seq`,
+    [venueId, sym],
+  );
+  return rows.map(toAdjustment);
+}
+
+export async function fillsForPlan(db: Db, planId: string): Promise<Fill[]> {
+  parseInput('fillsForPlan', text, planId);
+  const rows = await db.query<FillRow>(`SELECT ${FILL_COLUMNS} FROM ledger_fills WHERE plan_id = $1 ORDER BY fill_id`, [planId]);
+  return rows.map(toFill);
+}
+
+/** Creates the position row at 0 if needed, locks it, returns its current value (NUMERIC text). */
+async function lockPosition(tx: Queryable, venueId: string, sym: string): Promise<string> {
+  await tx.query(
+    `INSERT INTO ledger_positions (venue, symbol, position, updated_at) VALUES ($1, $2, 0, ${NOW_MS})
+     ON CONFLICT (venue, symbol) DO NOTHING`,
+    [venueId, sym],
+  );
+  const row = await queryExactlyOne<{ position: string }>(
+    tx,
+    'SELECT position::text AS position FROM ledger_positions WHERE venue = $1 AND symbol = $2 FOR UPDATE',
+    [venueId, sym],
+  );
+  return row.position;
+}
+
+async function setPosition(tx: Queryable, venueId: string, sym: string, position: string): Promise<void> {
+  await tx.query(
+    `UPDATE ledger_positions SET position = $3::numeric, updated_at = ${NOW_MS} WHERE venue = $1 AND symbol = $2`,
+    [venueId, sym, position],
+  );
+}
+
+async function adjustmentByKey(tx: Queryable, key: string): Promise<Adjustment | undefined> {
+  const row = await queryOne<AdjustmentRow>(tx, `SELECT ${ADJUSTMENT_COLUMNS} FROM ledger_adjustments WHERE idempotency_key = $1`, [key]);
+  return row && toAdjustment(row);
+}
+
+/** A key reused for a different request is a caller bug: refuse rather than silently return. */
+function replayOf(previous: Adjustment, a: { venue: string; symbol: string; target: string; idempotencyKey: string | null }): AdjustmentResult {
+  if (previous.venue !== a.venue || previous.symbol !== a.symbol || previous.after !== normalizeDecimal(a.target)) {
+    throw new Error(
+      `idempotency key ${a.idempotencyKey} was used for ${previous.venue}/${previous.symbol} → ${previous.after}, ` +
+        `not ${a.venue}/${a.symbol} → ${normalizeDecimal(a.target)}`,
+    );
+  }
+  return { adjustmentId: previous.adjustmentId, before: previous.before, after: previous.after, delta: previous.delta, at: previous.at, replayed: true };
+}
+
+const ADJUSTMENT_COLUMNS = `adjustment_id, venue, symbol, before::text AS before, after::text AS after, delta::text AS delta,
+  who, why, plan_id, command, idempotency_key, at`;
+
+interface AdjustmentRow {
+  adjustment_id: string;
+  venue: string;
+  symbol: string;
+  before: string;
+  after: string;
+  delta: string;
+  who: string;
+  why: string;
+  plan_id: string | null;
+  command: string | null;
+  idempotency_key: string | null;
+  at: Date;
+}
+
+function toAdjustment(r: AdjustmentRow): Adjustment {
+  return {
+    adjustmentId: r.adjustment_id,
+    venue: r.venue,
+    symbol: r.symbol,
+    before: normalizeDecimal(r.before),
+    after: normalizeDecimal(r.after),
+    delta: normalizeDecimal(r.delta),
+    who: r.who,
+    why: r.why,
+    planId: r.plan_id,
+    command: r.command,
+    idempotencyKey: r.idempotency_key,
+    at: toIso(r.at),
+  };
+}
+
+const FILL_COLUMNS = `fill_id::text AS fill_id, venue, symbol, plan_id, client_order_id, exchange_order_id, side,
+  qty::text AS qty, price::text AS price, filled_at, booked_at,
+  position_before::text AS position_before, position_after::text AS position_after`;
+
+interface FillRow {
+  fill_id: string;
+  venue: string;
+  symbol: string;
+  plan_id: string;
+  client_order_id: string;
+  exchange_order_id: string;
+  side: 'BUY' | 'SELL';
+  qty: string;
+  price: string;
+  filled_at: Date;
+  booked_at: Date;
+  position_before: string;
+  position_after: string;
+}
+
+function toFill(r: FillRow): Fill {
+  return {
+    fillId: r.fill_id,
+    venue: r.venue,
+    symbol: r.symbol,
+    planId: r.plan_id,
+    clientOrderId: r.client_order_id,
+    exchangeOrderId: r.exchange_order_id,
+    side: r.side,
+    qty: normalizeDecimal(r.qty),
+    price: normalizeDecimal(r.price),
+    filledAt: toIso(r.filled_at),
+    bookedAt: toIso(r.booked_at),
+    positionBefore: normalizeDecimal(r.position_before),
+    positionAfter: normalizeDecimal(r.position_after),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Schema migrations, applied in order and recorded in schema_migrations. Never edit a released
+ * migration: add a new one. Kept as TypeScript strings (not .sql files) so `tsc` builds carry them.
+ * The same SQL runs on PostgreSQL and on PGlite.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const journalGuard = `
+CREATE FUNCTION forbid_journal_mutation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only (% refused)', TG_TABLE_NAME, TG_OP;
+END
+$$;
+`;
+
+const ledger = `
+CREATE TABLE ledger_positions (
+  venue      text        NOT NULL,
+  symbol     text        NOT NULL,
+  position   numeric     NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL,
+  PRIMARY KEY (venue, symbol)
+);
+
+CREATE TABLE ledger_fills (
+  fill_id           bigserial   PRIMARY KEY,
+  venue             text        NOT NULL,
+  symbol            text        NOT NULL,
+  plan_id           text        NOT NULL,
+  client_order_id   text        NOT NULL,
+  exchange_order_id text        NOT NULL,
+  side              text        NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  qty               numeric     NOT NULL CHECK (qty > 0),
+  price             numeric     NOT NULL CHECK (price > 0),
+  filled_at         timestamptz NOT NULL,
+  booked_at         timestamptz NOT NULL,
+  position_before   numeric     NOT NULL,
+  position_after    numeric     NOT NULL,
+  UNIQUE (venue, exchange_order_id),
+  CHECK (position_after - position_before = CASE side WHEN 'BUY' THEN qty ELSE -qty END)
+);
+CREATE INDEX ledger_fills_plan ON ledger_fills (plan_id);
+CREATE INDEX ledger_fills_position ON ledger_fills (venue, symbol);
+
+CREATE TABLE ledger_adjustments (
+  seq             bigserial   PRIMARY KEY,
+  adjustment_id   text        NOT NULL UNIQUE,
+  venue           text        NOT NULL,
+  symbol          text        NOT NULL,
+  before          numeric     NOT NULL,
+  after           numeric     NOT NULL,
+  delta           numeric     NOT NULL,
+  who             text        NOT NULL,
+  why             text        NOT NULL,
+  plan_id         text,
+  command         text,
+  idempotency_key text        UNIQUE,
+  at              timestamptz NOT NULL,
+  CHECK (delta = after - before)
+);
+CREATE INDEX ledger_adjustments_position ON ledger_adjustments (venue, symbol, seq);
+
+CREATE TRIGGER ledger_fills_append_only BEFORE UPDATE OR DELETE ON ledger_fills
+  FOR EACH ROW EXECUTE FUNCTION forbid_journal_mutation();
+CREATE TRIGGER ledger_adjustments_append_only BEFORE UPDATE OR DELETE ON ledger_adjustments
+  FOR EACH ROW EXECUTE FUNCTION forbid_journal_mutation();
+`;
+
+const permits = `
+CREATE TABLE permits (
+  permit_id         text        PRIMARY KEY,
+  permit_key        text        NOT NULL,
+  layer             text        NOT NULL CHECK (layer IN ('governor', 'p33')),
+  plan_id           text        NOT NULL,
+  symbol            text        NOT NULL,
+  granted           boolean     NOT NULL,
+  reason            text,
+  context           jsonb       NOT NULL,
+  computed_qty      numeric,
+  computed_notional numeric,
+  created_at        timestamptz NOT NULL,
+  expires_at        timestamptz NOT NULL,
+  ttl_seconds       integer     NOT NULL CHECK (ttl_seconds > 0),
+  consumed_at       timestamptz,
+  recorded_at       timestamptz NOT NULL,
+  CHECK (expires_at > created_at),
+  CHECK (consumed_at IS NULL OR granted)
+);
+CREATE INDEX permits_plan ON permits (plan_id, created_at);
+`;
+
+const tradingState = `
+CREATE TABLE trading_state (
+  scope      text        PRIMARY KEY,
+  state      text        NOT NULL CHECK (state IN ('running', 'paused')),
+  reason     text,
+  changed_by text,
+  changed_at timestamptz NOT NULL
+);
+
+CREATE TABLE trading_state_changes (
+  change_id      bigserial   PRIMARY KEY,
+  scope          text        NOT NULL,
+  previous_state text        NOT NULL CHECK (previous_state IN ('running', 'paused')),
+  state          text        NOT NULL CHECK (state IN ('running', 'paused')),
+  who            text        NOT NULL,
+  why            text        NOT NULL,
+  at             timestamptz NOT NULL
+);
+
+CREATE TRIGGER trading_state_changes_append_only BEFORE UPDATE OR DELETE ON trading_state_changes
+  FOR EACH ROW EXECUTE FUNCTION forbid_journal_mutation();
+`;
+
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'ledger, permit log, trading state', sql: journalGuard + ledger + permits + tradingState },
+];

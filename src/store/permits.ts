@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { queryOne, type Db } from './db.js';
+import type { ConsumeResult, PermitRecord } from './types.js';
+import { isoTimestamp, nonNegativeDecimal, parseInput, symbol, text } from './validation.js';
+import { normalizeNullableDecimal, toIso, toNullableIso } from './values.js';
+
+/** Seed key formats: the governor's and the position check's (P3.3) permit for a plan. */
+export function permitKeyFor(layer: 'governor' | 'p33', planId: string): string {
+  return layer === 'governor' ? `quantum:permit:${planId}` : `quantum:permit:p33:${planId}`;
+}
+
+const permitSchema = z
+  .object({
+    permitId: text,
+    permitKey: text,
+    layer: z.enum(['governor', 'p33']),
+    planId: text,
+    symbol,
+    granted: z.boolean(),
+    reason: text.nullable(),
+    context: z.record(z.string(), z.unknown()),
+    computedQty: nonNegativeDecimal.nullable(),
+    computedNotional: nonNegativeDecimal.nullable(),
+    createdAt: isoTimestamp,
+    expiresAt: isoTimestamp,
+    ttlSeconds: z.number().int('must be a whole number of seconds').positive('must be positive'),
+    consumedAt: isoTimestamp.nullable().optional().transform((v) => v ?? null),
+  })
+  .superRefine((p, ctx) => {
+    const expectedKey = permitKeyFor(p.layer, p.planId);
+    if (p.permitKey !== expectedKey) {
+      ctx.addIssue({ code: 'custom', path: ['permitKey'], message: `must be ${expectedKey} for a ${p.layer} permit` });
+    }
+    if (Date.parse(p.expiresAt) <= Date.parse(p.createdAt)) {
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after createdAt' });
+    }
+    if (p.consumedAt !== null && !p.granted) {
+      ctx.addIssue({ code: 'custom', path: ['consumedAt'], message: 'a denied permit cannot be consumed' });
+    }
+  });
+
+/** Idempotent on permitId: a retried activity records nothing new. */
+export async function recordPermit(db: Db, input: PermitRecord): Promise<void> {
+  const p = parseInput('recordPermit', permitSchema, input);
+  await db.query(
+    `INSERT INTO permits (permit_id, permit_key, layer, plan_id, symbol, granted, reason, context, computed_qty,
+                          computed_notional, created_at, expires_at, ttl_seconds, consumed_at, recorded_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::numeric, $10::numeric, $11::timestamptz, $12::timestamptz,
+             $13, $14::timestamptz, date_trunc('milliseconds', clock_timestamp()))
+     ON CONFLICT (permit_id) DO NOTHING`,
+    [
+      p.permitId, p.permitKey, p.layer, p.planId, p.symbol, p.granted, p.reason, JSON.stringify(p.context),
+      p.computedQty, p.computedNotional, p.createdAt, p.expiresAt, p.ttlSeconds, p.consumedAt,
+    ],
+  );
+}
+
+/** One atomic UPDATE decides; the follow-up read only explains a refusal. */
+export async function consumePermit(db: Db, permitId: string, now: Date): Promise<ConsumeResult> {
+  parseInput('consumePermit', z.object({ permitId: text, now: z.date('must be a valid Date') }), { permitId, now });
+  const nowIso = now.toISOString();
+  const won = await db.query(
+    `UPDATE permits SET consumed_at = $2::timestamptz
+     WHERE permit_id = $1 AND consumed_at IS NULL AND expires_at > $2::timestamptz AND granted
+     RETURNING permit_id`,
+    [permitId, nowIso],
+  );
+  if (won.length === 1) return 'consumed';
+  const row = await queryOne<{ granted: boolean; consumed: boolean; expired: boolean }>(
+    db,
+    `SELECT granted, consumed_at IS NOT NULL AS consumed, expires_at <= $2::timestamptz AS expired
+     FROM permits WHERE permit_id = $1`,
+    [permitId, nowIso],
+  );
+  if (!row) return 'not_found';
+  if (!row.granted) return 'not_granted';
+  if (row.consumed) return 'already_consumed';
+  if (row.expired) return 'expired';
+  // Unreachable unless the row changed between the two statements; report what we know.
+  return 'already_consumed';
+}
+
+export async function permitsForPlan(db: Db, planId: string): Promise<PermitRecord[]> {
+  parseInput('permitsForPlan', text, planId);
+  const rows = await db.query<PermitRow>(
+    `SELECT permit_id, permit_key, layer, plan_id, symbol, granted, reason, context::text AS context,
+            computed_qty::text AS computed_qty, computed_notional::text AS computed_notional,
+            created_at, expires_at, ttl_seconds, consumed_at
+     FROM permits WHERE plan_id = $1 ORDER BY created_at, permit_id`,
+    [planId],
+  );
+  return rows.map(toPermit);
+}
+
+interface PermitRow {
+  permit_id: string;
+  permit_key: string;
+  layer: 'governor' | 'p33';
+  plan_id: string;
+  symbol: string;
+  granted: boolean;
+  reason: string | null;
+  context: string;
+  computed_qty: string | null;
+  computed_notional: string | null;
+  created_at: Date;
+  expires_at: Date;
+  ttl_seconds: number;
+  consumed_at: Date | null;
+}
+
+function toPermit(r: PermitRow): PermitRecord {
+  return {
+    permitId: r.permit_id,
+    permitKey: r.permit_key,
+    layer: r.layer,
+    planId: r.plan_id,
+    symbol: r.symbol,
+    granted: r.granted,
+    reason: r.reason,
+    context: JSON.parse(r.context) as Record<string, unknown>,
+    computedQty: normalizeNullableDecimal(r.computed_qty),
+    computedNotional: normalizeNullableDecimal(r.computed_notional),
+    createdAt: toIso(r.created_at),
+    expiresAt: toIso(r.expires_at),
+    ttlSeconds: Number(r.ttl_seconds),
+    consumedAt: toNullableIso(r.consumed_at),
+  };
+}

@@ -1,0 +1,47 @@
+import type { Db } from './db.js';
+import { openEmbeddedDb } from './db-embedded.js';
+import { openPostgresDb } from './db-postgres.js';
+import { defaultDataDir, embeddedLedgerDir, validSchemaName, type StoreConfig } from './config.js';
+import * as ledger from './ledger.js';
+import { migrate } from './migrate.js';
+import * as permits from './permits.js';
+import * as trading from './trading-state.js';
+import type { Store } from './types.js';
+
+/** Opens PostgreSQL when databaseUrl is set, else the embedded ledger in dataDir; applies migrations. */
+export async function openStore(cfg: StoreConfig): Promise<Store> {
+  const db = openDb(cfg);
+  try {
+    await migrate(db, validSchemaName(cfg));
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return storeOn(db);
+}
+
+export function openDb(cfg: StoreConfig): Db {
+  const schema = validSchemaName(cfg);
+  if (cfg.databaseUrl !== undefined) return openPostgresDb(cfg.databaseUrl, schema);
+  return openEmbeddedDb(embeddedLedgerDir(cfg.dataDir ?? defaultDataDir()), schema);
+}
+
+function storeOn(db: Db): Store {
+  return {
+    kind: db.kind,
+    close: () => db.close(),
+    ledgerPosition: (venue, symbol) => ledger.ledgerPosition(db, venue, symbol),
+    ledgerPositions: () => ledger.ledgerPositions(db),
+    bookFill: (f) => ledger.bookFill(db, f),
+    adjustLedger: (a) => ledger.adjustLedger(db, a),
+    adjustmentHistory: (venue, symbol) => ledger.adjustmentHistory(db, venue, symbol),
+    fillsForPlan: (planId) => ledger.fillsForPlan(db, planId),
+    recordPermit: (p) => permits.recordPermit(db, p),
+    consumePermit: (permitId, now) => permits.consumePermit(db, permitId, now),
+    permitsForPlan: (planId) => permits.permitsForPlan(db, planId),
+    tradingState: () => trading.tradingState(db),
+    isTradingPaused: (symbol) => trading.isTradingPaused(db, symbol),
+    setTradingState: (c) => trading.setTradingState(db, c),
+    tradingStateHistory: (limit) => trading.tradingStateHistory(db, limit),
+  };
+}

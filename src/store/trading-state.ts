@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { queryExactlyOne, type Db } from './db.js';
+import type { PauseStatus, TradingMode, TradingState, TradingStateChange, TradingStateChangeInput } from './types.js';
+import { parseInput, symbol, text } from './validation.js';
+import { toIso } from './values.js';
+
+// Symbols are upper-case (BTCUSDT), so the scope 'global' can never collide with one.
+const GLOBAL = 'global';
+const scope = z.union([z.literal(GLOBAL), symbol]);
+const mode = z.enum(['running', 'paused']);
+const changeSchema = z.object({ scope, state: mode, who: text, why: text });
+
+export async function tradingState(db: Db): Promise<TradingState> {
+  const rows = await db.query<{ scope: string; state: TradingMode }>('SELECT scope, state FROM trading_state ORDER BY scope');
+  const state: TradingState = { global: 'running', symbols: {} };
+  for (const row of rows) {
+    if (row.scope === GLOBAL) state.global = row.state;
+    else state.symbols[row.scope] = row.state;
+  }
+  return state;
+}
+
+/** A global pause wins over a symbol's own state. */
+export async function isTradingPaused(db: Db, sym: string): Promise<PauseStatus> {
+  parseInput('isTradingPaused', symbol, sym);
+  const rows = await db.query<{ scope: string; reason: string | null }>(
+    `SELECT scope, reason FROM trading_state WHERE scope IN ($1, $2) AND state = 'paused'
+     ORDER BY CASE WHEN scope = $1 THEN 0 ELSE 1 END`,
+    [GLOBAL, sym],
+  );
+  const first = rows[0];
+  return first ? { paused: true, scope: first.scope, reason: first.reason } : { paused: false, scope: null, reason: null };
+}
+
+export async function setTradingState(db: Db, input: TradingStateChangeInput): Promise<TradingStateChange> {
+  const c = parseInput('setTradingState', changeSchema, input);
+  return db.transaction(async (tx) => {
+    // Create-then-lock so two concurrent first changes still record the right previous state.
+    await tx.query(
+      `INSERT INTO trading_state (scope, state, changed_at) VALUES ($1, 'running', ${NOW_MS})
+       ON CONFLICT (scope) DO NOTHING`,
+      [c.scope],
+    );
+    const current = await queryExactlyOne<{ state: TradingMode }>(tx, 'SELECT state FROM trading_state WHERE scope = $1 FOR UPDATE', [c.scope]);
+    const row = await queryExactlyOne<ChangeRow>(
+      tx,
+      `INSERT INTO trading_state_changes (scope, previous_state, state, who, why, at)
+       VALUES ($1, $2, $3, $4, $5, ${NOW_MS}) RETURNING ${CHANGE_COLUMNS}`,
+      [c.scope, current.state, c.state, c.who, c.why],
+    );
+    await tx.query(
+      'UPDATE trading_state SET state = $2, reason = $3, changed_by = $4, changed_at = $5::timestamptz WHERE scope = $1',
+      [c.scope, c.state, c.why, c.who, toIso(row.at)],
+    );
+    return toChange(row);
+  });
+}
+
+/** Newest first. */
+export async function tradingStateHistory(db: Db, limit = 100): Promise<TradingStateChange[]> {
+  parseInput('tradingStateHistory', z.number().int().min(1).max(10_000), limit);
+  const rows = await db.query<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM trading_state_changes ORDER BY change_id DESC LIMIT $1`, [limit]);
+  return rows.map(toChange);
+}
+
+const NOW_MS = `date_trunc('milliseconds', clock_timestamp())`;
+const CHANGE_COLUMNS = 'change_id::text AS change_id, scope, previous_state, state, who, why, at';
+
+interface ChangeRow {
+  change_id: string;
+  scope: string;
+  previous_state: TradingMode;
+  state: TradingMode;
+  who: string;
+  why: string;
+  at: Date;
+}
+
+function toChange(r: ChangeRow): TradingStateChange {
+  return { changeId: r.change_id, scope: r.scope, previousState: r.previous_state, state: r.state, who: r.who, why: r.why, at: toIso(r.at) };
+}

@@ -1,0 +1,138 @@
+export type Side = 'BUY' | 'SELL';
+export type TradingMode = 'running' | 'paused';
+export type PermitLayer = 'governor' | 'p33';
+export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found';
+
+/** Decimals are strings, normalized ("0.016", "0", "-0.5"); times are UTC ISO strings with ms. */
+export interface FillInput {
+  venue: string;
+  symbol: string;
+  planId: string;
+  clientOrderId: string;
+  exchangeOrderId: string;
+  side: Side;
+  qty: string;
+  price: string;
+  filledAt: string;
+}
+
+export interface Fill extends FillInput {
+  fillId: string;
+  bookedAt: string;
+  positionBefore: string;
+  positionAfter: string;
+}
+
+export interface AdjustmentInput {
+  venue: string;
+  symbol: string;
+  target: string;
+  who: string;
+  why: string;
+  planId?: string | null;
+  command?: string | null;
+  /** A repeat with the same key returns the first result (Temporal activities retry). */
+  idempotencyKey?: string | null;
+}
+
+export interface AdjustmentResult {
+  adjustmentId: string;
+  before: string;
+  after: string;
+  delta: string;
+  at: string;
+  replayed: boolean;
+}
+
+export interface Adjustment {
+  adjustmentId: string;
+  venue: string;
+  symbol: string;
+  before: string;
+  after: string;
+  delta: string;
+  who: string;
+  why: string;
+  planId: string | null;
+  command: string | null;
+  idempotencyKey: string | null;
+  at: string;
+}
+
+export interface LedgerPosition {
+  venue: string;
+  symbol: string;
+  position: string;
+  updatedAt: string;
+}
+
+export interface PermitRecord {
+  /** Unique per decision, e.g. "quantum:permit:<plan_id>#1" (a plan can re-acquire permits). */
+  permitId: string;
+  /** Seed key: quantum:permit:<plan_id> (governor) or quantum:permit:p33:<plan_id> (position check). */
+  permitKey: string;
+  layer: PermitLayer;
+  planId: string;
+  symbol: string;
+  /** Governor's `granted`, P3.3's `allow`. */
+  granted: boolean;
+  reason: string | null;
+  /** exchange_amt, ledger_amt, diff, tolerance, ... */
+  context: Record<string, unknown>;
+  computedQty: string | null;
+  computedNotional: string | null;
+  createdAt: string;
+  expiresAt: string;
+  ttlSeconds: number;
+  consumedAt?: string | null;
+}
+
+export interface TradingState {
+  global: TradingMode;
+  symbols: Record<string, TradingMode>;
+}
+
+export interface PauseStatus {
+  paused: boolean;
+  /** 'global', the symbol, or null when running. */
+  scope: 'global' | string | null;
+  reason: string | null;
+}
+
+export interface TradingStateChangeInput {
+  scope: 'global' | string;
+  state: TradingMode;
+  who: string;
+  why: string;
+}
+
+export interface TradingStateChange {
+  changeId: string;
+  scope: 'global' | string;
+  previousState: TradingMode;
+  state: TradingMode;
+  who: string;
+  why: string;
+  at: string;
+}
+
+export interface Store {
+  readonly kind: 'postgres' | 'embedded';
+  close(): Promise<void>;
+
+  ledgerPosition(venue: string, symbol: string): Promise<string>;
+  ledgerPositions(): Promise<LedgerPosition[]>;
+  bookFill(f: FillInput): Promise<{ booked: boolean; position: string }>;
+  adjustLedger(a: AdjustmentInput): Promise<AdjustmentResult>;
+  adjustmentHistory(venue: string, symbol: string): Promise<Adjustment[]>;
+  fillsForPlan(planId: string): Promise<Fill[]>;
+
+  recordPermit(p: PermitRecord): Promise<void>;
+  consumePermit(permitId: string, now: Date): Promise<ConsumeResult>;
+  permitsForPlan(planId: string): Promise<PermitRecord[]>;
+
+  tradingState(): Promise<TradingState>;
+  isTradingPaused(symbol: string): Promise<PauseStatus>;
+  setTradingState(c: TradingStateChangeInput): Promise<TradingStateChange>;
+  tradingStateHistory(limit?: number): Promise<TradingStateChange[]>;
+}
