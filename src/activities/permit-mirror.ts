@@ -1,0 +1,10 @@
+import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
+
+/**
+ * Somewhere permit decisions are copied to besides the store (the Redis keys the old dashboards read).
+ * A mirror must never fail the chain: implementations swallow and log their own errors.
+ */
+export interface PermitMirror {
+  governor(planId: string, permit: GovernorPermit): Promise<void>;
+  position(planId: string, permit: PositionPermit): Promise<void>;
+}

@@ -1,0 +1,80 @@
+import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
+import type { Plan } from '../domain/plan.js';
+import type { OrderSummary } from '../domain/chain.js';
+
+export interface PermitRequest {
+  plan: Plan;
+  /** 1, 2, 3… for each acquisition of this plan's permits: part of the permit id. */
+  sequence: number;
+}
+
+export interface PlaceOrderRequest {
+  plan: Plan;
+  governorPermitId: string;
+  positionPermitId: string;
+  side: 'BUY' | 'SELL';
+  qty: number;
+  clientOrderId: string;
+  /** Epoch ms of the earliest permit expiry: nothing is sent at or after it. */
+  deadline: number;
+}
+
+export interface PlacedOrder extends OrderSummary {
+  /** True when the order was found by its client order id instead of being sent by this call. */
+  found_by_lookup: boolean;
+  acknowledged_at: string;
+}
+
+export interface BookFillRequest {
+  plan: Plan;
+  order: PlacedOrder;
+}
+
+export interface BookedFill {
+  booked: boolean;
+  ledger_amt: number;
+}
+
+export interface LedgerSyncRequest {
+  symbol: string;
+  who: string;
+  why: string;
+  planId: string | null;
+  command: string | null;
+  idempotencyKey: string;
+}
+
+export interface LedgerSyncResult {
+  before: number;
+  after: number;
+  delta: number;
+  exchange_amt: number;
+  at: string;
+  replayed: boolean;
+}
+
+export interface TradingStateRequest {
+  /** 'global' or a symbol such as BTCUSDT. */
+  scope: string;
+  state: 'running' | 'paused';
+  who: string;
+  why: string;
+}
+
+export interface TradingStateResult {
+  scope: string;
+  state: 'running' | 'paused';
+  at: string;
+}
+
+/** Everything a plan workflow may ask of the outside world. Implemented in ./plan-activities.ts. */
+export interface PlanActivities {
+  issueGovernorPermit(req: PermitRequest): Promise<GovernorPermit>;
+  checkPositionState(req: PermitRequest): Promise<PositionPermit>;
+  placeOrder(req: PlaceOrderRequest): Promise<PlacedOrder>;
+  lookupOrder(req: { symbol: string; clientOrderId: string }): Promise<PlacedOrder | null>;
+  bookFill(req: BookFillRequest): Promise<BookedFill>;
+  syncLedger(req: LedgerSyncRequest): Promise<LedgerSyncResult>;
+  isTradingPaused(req: { symbol: string }): Promise<{ paused: boolean; scope: string | null; reason: string | null }>;
+  setTradingState(req: TradingStateRequest): Promise<TradingStateResult>;
+}

@@ -1,0 +1,57 @@
+// How a permitctl command finds Temporal: TEMPORAL_ADDRESS (a cluster), else the embedded stack that
+// `permitctl up` or `demo` announced in <data dir>/stack.json.
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import { connectionOptions, temporalConfigFromEnv } from '../runtime/temporal-config.js';
+import { stackFilePath, type StackFile } from '../stack/embedded-stack.js';
+import { storeConfigFromEnv } from '../store/index.js';
+import { CliError } from './errors.js';
+
+export interface CliTemporal {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  uiUrl: string | null;
+  close(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runningStack(env: NodeJS.ProcessEnv): StackFile | null {
+  const file = stackFilePath(storeConfigFromEnv(env).dataDir!);
+  if (!existsSync(file)) return null;
+  const stack = JSON.parse(readFileSync(file, 'utf8')) as StackFile;
+  return isAlive(stack.pid) ? stack : null;
+}
+
+export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Promise<CliTemporal> {
+  const cfg = temporalConfigFromEnv(env);
+  const stack = cfg.address ? null : runningStack(env);
+  const address = cfg.address ?? stack?.temporalAddress;
+  if (!address) {
+    throw new CliError('no Temporal to talk to: start the embedded stack with `permitctl up`, or set TEMPORAL_ADDRESS');
+  }
+  const connection = await Connection.connect({ ...connectionOptions({ ...cfg, address }), connectTimeout: 5000 }).catch((err: unknown) => {
+    throw new CliError(`cannot reach Temporal at ${address}: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  return {
+    client: new Client({ connection, namespace: cfg.namespace }),
+    namespace: cfg.namespace,
+    taskQueue: stack?.taskQueue ?? cfg.taskQueue,
+    uiUrl: env.TEMPORAL_UI_URL ?? stack?.uiUrl ?? null,
+    close: () => connection.close(),
+  };
+}
+
+/** Who an operator action is recorded as: PERMITCTL_OPERATOR, else user@host. */
+export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PERMITCTL_OPERATOR || `${userInfo().username}@${hostname()}`;
+}

@@ -1,0 +1,79 @@
+// Human-readable renderings of a plan's chain (the seed's "Permit Chain Timing" table).
+import type { ChainEvent, ChainState } from '../domain/chain.js';
+
+const LAYER_BY_KIND: Record<string, string> = {
+  plan_accepted: 'Plan',
+  governor_permit: 'Governor',
+  p33_permit: 'P3.3',
+  signal_pause: 'Operator',
+  signal_resume: 'Operator',
+  signal_reconcile: 'Operator',
+  ledger_sync: 'Ledger',
+  permits_expired: 'TTL',
+  order_held: 'Apply',
+  order_unclear: 'Exchange',
+  order_lookup: 'Exchange',
+  order_placed: 'Exchange',
+  fill_booked: 'Ledger',
+  outcome: 'Outcome',
+};
+
+function resultOf(e: ChainEvent): string {
+  if (e.kind === 'governor_permit') return e.granted ? 'GRANTED' : 'DENIED';
+  if (e.kind === 'p33_permit') return e.allow ? 'ALLOWED' : 'DENIED';
+  if (e.kind === 'outcome') return String(e.outcome);
+  if (e.kind === 'order_placed') return 'PLACED';
+  if (e.kind === 'fill_booked') return 'BOOKED';
+  if (e.kind === 'ledger_sync') return 'SYNCED';
+  if (e.kind === 'permits_expired') return 'EXPIRED';
+  if (e.kind.startsWith('signal_')) return 'SIGNAL';
+  return '';
+}
+
+function clockOf(iso: string): string {
+  return iso.length >= 23 ? iso.slice(11, 23) : iso;
+}
+
+export interface TimelineRow {
+  time: string;
+  layer: string;
+  action: string;
+  result: string;
+  ttl: string;
+}
+
+export function timelineRows(state: ChainState): TimelineRow[] {
+  return state.events.map((e) => ({
+    time: clockOf(e.at),
+    layer: LAYER_BY_KIND[e.kind] ?? e.kind,
+    action: e.summary,
+    result: resultOf(e),
+    ttl: typeof e.ttl_seconds === 'number' ? `${e.ttl_seconds}s` : '-',
+  }));
+}
+
+function table(rows: TimelineRow[]): string {
+  const headers: TimelineRow = { time: 'Time (UTC)', layer: 'Layer', action: 'Action', result: 'Result', ttl: 'TTL' };
+  const keys = Object.keys(headers) as (keyof TimelineRow)[];
+  const widths = keys.map((k) => Math.max(headers[k].length, ...rows.map((r) => r[k].length)));
+  const line = (r: TimelineRow) => `| ${keys.map((k, i) => r[k].padEnd(widths[i]!)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+export function renderChain(state: ChainState, uiUrl: string | null): string {
+  const head = `Plan ${state.plan_id} · ${state.action} ${state.symbol} · ${state.state}${state.reason ? ` (${state.reason})` : ''} · stage ${state.stage}`;
+  const lines = [head, '', table(timelineRows(state))];
+  if (state.order) {
+    const o = state.order;
+    lines.push('', `Order ${o.client_order_id} (exchange id ${o.exchange_order_id}): ${o.side} ${o.filled_qty}/${o.qty} @ ${o.avg_price}, ${o.status}`);
+  }
+  if (state.chain_latency_ms !== null) lines.push(`Chain latency: ${state.chain_latency_ms} ms (plan accepted → order acknowledged or final decision)`);
+  if (uiUrl) lines.push(`Web UI: ${uiUrl}`);
+  return lines.join('\n');
+}
+
+export function workflowUiUrl(uiBase: string | null, namespace: string, workflowId: string): string | null {
+  if (!uiBase) return null;
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

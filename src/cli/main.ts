@@ -1,0 +1,219 @@
+// permitctl: the operator's command line. Errors are one line on stderr; exit codes 0 ok, 1 other,
+// 2 invalid input or usage, 3 not found.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { isExecutable, workflowIdForPlan } from '../domain/plan.js';
+import { loadScenarioFile, startPaperExchange } from '../exchange/paper/index.js';
+import { startPlanWorkflow } from '../intake/start-plan.js';
+import { chainPolicyFromEnv } from '../runtime/chain-config.js';
+import { startEmbeddedStack } from '../stack/embedded-stack.js';
+import { storeConfigFromEnv } from '../store/index.js';
+import { SYMBOL_PATTERN } from '../domain/plan.js';
+import type { ChainState } from '../domain/chain.js';
+import { runWorkerProcess } from '../workers/main.js';
+import { connectTemporal, operatorName, type CliTemporal } from './connect.js';
+import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
+import { CliError, ExitCode } from './errors.js';
+import { renderChain, workflowUiUrl } from './format.js';
+import { print, printJson, readPlanInput } from './io.js';
+import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from './operator.js';
+import { chainStateOf, planHandle } from './plans.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+async function withTemporal<T>(fn: (t: CliTemporal) => Promise<T>): Promise<T> {
+  const temporal = await connectTemporal();
+  try {
+    return await fn(temporal);
+  } finally {
+    await temporal.close();
+  }
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolveSignal) => {
+    process.once('SIGINT', () => resolveSignal('SIGINT'));
+    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+  });
+}
+
+function checkSymbol(symbol: string): string {
+  if (!SYMBOL_PATTERN.test(symbol)) throw new CliError(`invalid symbol "${symbol}": use an upper-case futures symbol such as BTCUSDT`, ExitCode.invalid);
+  return symbol;
+}
+
+function printState(state: ChainState, json: boolean, t: { uiUrl: string | null; namespace: string }): void {
+  if (json) printJson(state);
+  else print(renderChain(state, workflowUiUrl(t.uiUrl, t.namespace, state.workflow_id)));
+}
+
+const program = new Command()
+  .name('permitctl')
+  .description('permit-chain: every EXECUTE plan as a durable Temporal workflow through governor → position check → order')
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('up')
+  .description('run the embedded stack in the foreground: Temporal dev server + Web UI, paper exchange, store, worker (Ctrl-C stops all)')
+  .option('--scenario <file>', 'paper exchange scenario', SEED_SCENARIO_FILE)
+  .option('--ui-port <port>', 'Web UI port (0 = any free port)', '8233')
+  .option('--temporal-port <port>', 'Temporal gRPC port (0 = any free port)', '7233')
+  .action(async (opts: { scenario: string; uiPort: string; temporalPort: string }) => {
+    const dataDir = storeConfigFromEnv().dataDir!;
+    const stack = await startEmbeddedStack({ dataDir, scenarioPath: opts.scenario, uiPort: Number(opts.uiPort), temporalPort: Number(opts.temporalPort) });
+    print(`permit-chain is up (Ctrl-C stops everything)`);
+    print(`  Temporal:        ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`);
+    print(`  Web UI:          ${stack.uiUrl ?? '(set TEMPORAL_UI_URL)'}`);
+    print(`  paper exchange:  ${stack.paper?.url ?? '(not started: another venue is configured)'}`);
+    print(`  store:           ${stack.services.store.kind}${stack.services.store.kind === 'embedded' ? ` in ${dataDir}` : ''}`);
+    print(`  try:             permitctl submit ${join('scenarios', 'seed-plan.json')} --wait`);
+    await untilSignal();
+    print('stopping…');
+    await stack.stop();
+  });
+
+program
+  .command('demo')
+  .description('the seed scenario on the embedded stack: P3.3 denies, the demo reconciles, the plan executes')
+  .option('--exit', 'stop the stack when the scenario has run instead of keeping it up')
+  .action(async (opts: { exit?: boolean }) => {
+    const mainDataDir = storeConfigFromEnv().dataDir!;
+    const stack = await startEmbeddedStack({ dataDir: freshDemoDir(mainDataDir), announceDir: mainDataDir, scenarioPath: join(PROJECT_ROOT, SEED_SCENARIO_FILE), uiPort: 0 });
+    try {
+      await runSeedScenario(stack, PROJECT_ROOT, print);
+      if (!opts.exit) {
+        print('');
+        print(`the stack stays up for you to explore (Web UI ${stack.uiUrl}); Ctrl-C stops it`);
+        await untilSignal();
+      }
+    } finally {
+      await stack.stop();
+    }
+  });
+
+program
+  .command('worker')
+  .description('run a worker (configuration from the environment: TEMPORAL_*, DATABASE_URL, EXCHANGE_*)')
+  .action(async () => runWorkerProcess());
+
+program
+  .command('paper')
+  .description('run the paper exchange alone')
+  .option('--port <port>', 'port (0 = any free port, printed)', '0')
+  .option('--scenario <file>', 'scenario file (markets, prices, positions, balances)', SEED_SCENARIO_FILE)
+  .action(async (opts: { port: string; scenario: string }) => {
+    const paper = await startPaperExchange({ port: Number(opts.port), scenario: await loadScenarioFile(opts.scenario) });
+    print(`paper exchange listening on ${paper.url}`);
+    await untilSignal();
+    await paper.close();
+  });
+
+program
+  .command('submit')
+  .description('validate a plan (JSON file, or - for stdin) and start its workflow')
+  .argument('<file>', 'plan JSON file, or - for standard input')
+  .option('--wait', 'wait until the plan reaches a final state')
+  .option('--json', 'print the chain state as JSON')
+  .action(async (file: string, opts: { wait?: boolean; json?: boolean }) => {
+    const plan = readPlanInput(file);
+    if (!isExecutable(plan)) {
+      const note = { plan_id: plan.plan_id, started: false, reason: `decision is ${plan.decision}; only EXECUTE plans start a workflow` };
+      return opts.json ? printJson(note) : print(`not started: ${note.reason}`);
+    }
+    await withTemporal(async (t) => {
+      const started = await startPlanWorkflow(t.client, plan, { taskQueue: t.taskQueue, policy: chainPolicyFromEnv() });
+      if (!started.started) throw new CliError(`refused: plan ${plan.plan_id} was already submitted (workflow ${started.workflowId}); a plan runs at most once`);
+      if (!opts.wait) {
+        if (opts.json) return printJson({ plan_id: plan.plan_id, workflow_id: started.workflowId, started: true, ui: workflowUiUrl(t.uiUrl, t.namespace, started.workflowId) });
+        print(`started ${started.workflowId}`);
+        const ui = workflowUiUrl(t.uiUrl, t.namespace, started.workflowId);
+        if (ui) print(`Web UI: ${ui}`);
+        return;
+      }
+      const state = (await t.client.workflow.getHandle(started.workflowId).result()) as ChainState;
+      printState(state, Boolean(opts.json), t);
+    });
+  });
+
+program
+  .command('status')
+  .description("a plan's permit chain: state, stage, permits, order, events")
+  .argument('<plan_id>')
+  .option('--json', 'print the chain state as JSON')
+  .action(async (planId: string, opts: { json?: boolean }) =>
+    withTemporal(async (t) => printState(await chainStateOf(t.client, planId), Boolean(opts.json), t)),
+  );
+
+program
+  .command('pause')
+  .description('hold a plan before its order step, or (--all) pause trading durably for every new and running plan')
+  .argument('[plan_id]')
+  .option('--all', 'pause trading globally (durable until resume --all)')
+  .option('--reason <text>', 'why (recorded)', 'no reason given')
+  .action(async (planId: string | undefined, opts: { all?: boolean; reason: string }) => operatorCommand('paused', planId, opts));
+
+program
+  .command('resume')
+  .description('release a paused plan, or (--all) resume trading globally')
+  .argument('[plan_id]')
+  .option('--all', 'resume trading globally')
+  .option('--reason <text>', 'why (recorded)', 'no reason given')
+  .action(async (planId: string | undefined, opts: { all?: boolean; reason: string }) => operatorCommand('running', planId, opts));
+
+async function operatorCommand(state: 'paused' | 'running', planId: string | undefined, opts: { all?: boolean; reason: string }): Promise<void> {
+  const verb = state === 'paused' ? 'pause' : 'resume';
+  if (Boolean(planId) === Boolean(opts.all)) throw new CliError(`${verb} takes a PLAN_ID or --all (one of them)`, ExitCode.invalid);
+  await withTemporal(async (t) => {
+    const ctx = { client: t.client, taskQueue: t.taskQueue, who: operatorName() };
+    if (planId) {
+      await (state === 'paused' ? pausePlan : resumePlan)(ctx, planId, opts.reason);
+      return print(`${verb}d plan ${planId} (${workflowIdForPlan(planId)}) as ${ctx.who}: ${opts.reason}`);
+    }
+    const result = await setGlobalTrading(ctx, state, opts.reason);
+    print(`trading ${result.change.state} globally at ${result.change.at} by ${ctx.who}: ${opts.reason}; told ${result.signalled.length} running plan(s)`);
+  });
+}
+
+program
+  .command('reconcile')
+  .description('sync the ledger of SYMBOL to the exchange: signals every plan waiting for it, or syncs directly when none waits')
+  .argument('<symbol>')
+  .option('--reason <text>', 'why (recorded)', 'no reason given')
+  .action(async (symbol: string, opts: { reason: string }) => {
+    checkSymbol(symbol);
+    await withTemporal(async (t) => {
+      const outcome = await reconcileSymbol({ client: t.client, taskQueue: t.taskQueue, who: operatorName() }, symbol, opts.reason);
+      if (outcome.sync) return print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}); no plan was waiting`);
+      print(`reconcile signalled to ${outcome.signalled.length} waiting plan(s): ${outcome.signalled.join(', ')}`);
+    });
+  });
+
+program
+  .command('cancel')
+  .description('cancel a running plan before its order is sent (ends CANCELLED)')
+  .argument('<plan_id>')
+  .action(async (planId: string) =>
+    withTemporal(async (t) => {
+      const { handle, running } = await planHandle(t.client, planId);
+      if (!running) throw new CliError(`plan ${planId} has already ended`, ExitCode.invalid);
+      await handle.cancel();
+      print(`cancellation requested for ${workflowIdForPlan(planId)}`);
+    }),
+  );
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ExitCode.invalid;
+  return ExitCode.other;
+}
+
+try {
+  await program.parseAsync(process.argv);
+  process.exit(ExitCode.ok);
+} catch (err) {
+  const code = exitCodeOf(err);
+  if (!(err instanceof CommanderError)) process.stderr.write(`permitctl: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(code);
+}

@@ -1,0 +1,37 @@
+// Reading and acting on plan workflows from the client side (CLI and demo share these).
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { ChainState } from '../domain/chain.js';
+import { workflowIdForPlan } from '../domain/plan.js';
+import { chainStateQuery, PLAN_WORKFLOW_TYPE } from '../workflows/definitions.js';
+import { CliError, ExitCode } from './errors.js';
+
+export async function planHandle(client: Client, planId: string): Promise<{ handle: WorkflowHandle; running: boolean }> {
+  const handle = client.workflow.getHandle(workflowIdForPlan(planId));
+  try {
+    const description = await handle.describe();
+    return { handle, running: description.status.name === 'RUNNING' };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new CliError(`plan ${planId} not found (no workflow ${workflowIdForPlan(planId)})`, ExitCode.notFound);
+    throw err;
+  }
+}
+
+/** A plan's chain: live from the workflow while it runs, its recorded result once it has ended. */
+export async function chainStateOf(client: Client, planId: string): Promise<ChainState> {
+  const { handle, running } = await planHandle(client, planId);
+  if (running) return handle.query(chainStateQuery);
+  try {
+    return (await handle.result()) as ChainState;
+  } catch {
+    return handle.query(chainStateQuery);
+  }
+}
+
+/** Running plan workflows, optionally of one symbol (through the PermitSymbol search attribute). */
+export async function runningPlanIds(client: Client, symbol?: string): Promise<string[]> {
+  const filters = [`WorkflowType = '${PLAN_WORKFLOW_TYPE}'`, `ExecutionStatus = 'Running'`];
+  if (symbol) filters.push(`PermitSymbol = '${symbol}'`);
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) ids.push(wf.workflowId);
+  return ids;
+}

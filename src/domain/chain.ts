@@ -1,0 +1,47 @@
+import type { GovernorPermit, PositionPermit } from './permits.js';
+import type { PlanAction } from './plan.js';
+
+/** How a plan can end (DESIGN.md "Outcomes"); RUNNING while the chain is still in progress. */
+export type PlanState = 'RUNNING' | 'EXECUTED' | 'DENIED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
+export type FinalPlanState = Exclude<PlanState, 'RUNNING'>;
+export type ChainStage = 'governor' | 'position_check' | 'awaiting_reconcile' | 'paused' | 'placing' | 'booking' | 'done';
+
+/** Who asked for an operator action, and why (recorded in history, events and the ledger journal). */
+export interface OperatorAction {
+  who: string;
+  why: string;
+}
+
+export type PauseScope = 'plan' | 'global' | `symbol:${string}`;
+
+export interface OrderSummary {
+  client_order_id: string;
+  exchange_order_id: string | null;
+  side: 'BUY' | 'SELL';
+  qty: number;
+  status: string;
+  filled_qty: number;
+  avg_price: number;
+}
+
+export interface ChainEvent {
+  at: string;
+  kind: string;
+  summary: string;
+  [detail: string]: unknown;
+}
+
+/** The answer of `permitctl status PLAN_ID --json` and of the workflow's `chainState` query. */
+export interface ChainState {
+  plan_id: string;
+  symbol: string;
+  action: PlanAction;
+  workflow_id: string;
+  state: PlanState;
+  stage: ChainStage;
+  reason: string | null;
+  permits: { governor: GovernorPermit | null; p33: PositionPermit | null };
+  order: OrderSummary | null;
+  events: ChainEvent[];
+  chain_latency_ms: number | null;
+}

@@ -1,0 +1,19 @@
+/** ApplicationFailure types that activities throw and the plan workflow decides on. */
+export const FailureTypes = {
+  /** The exchange refused for good (e.g. -2019 margin insufficient): the plan ends FAILED with its reason. */
+  exchangeRejected: 'ExchangeRejected',
+  /** A network-class exchange error: retried with backoff. */
+  exchangeRetryable: 'ExchangeRetryable',
+  /** The order call timed out or was reset after it may have reached the exchange: look it up first. */
+  orderAmbiguous: 'OrderAmbiguous',
+  /** A permit expired (or was already used) before the order could be sent: nothing was sent. */
+  permitExpired: 'PermitExpired',
+  /** Trading was paused when the order was about to be sent: nothing was sent. */
+  tradingPaused: 'TradingPaused',
+} as const;
+
+export const NON_RETRYABLE_ORDER_FAILURES = [
+  FailureTypes.exchangeRejected,
+  FailureTypes.permitExpired,
+  FailureTypes.tradingPaused,
+];

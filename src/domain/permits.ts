@@ -1,0 +1,150 @@
+import { dec, decimalNumber, decimalText, floorToStep } from './decimal.js';
+import { governorPermitKey, positionPermitKey, type Plan, type PlanAction } from './plan.js';
+
+/** Share of the open position each action closes. */
+export const ACTION_FRACTION: Record<PlanAction, string> = {
+  PARTIAL_25: '0.25',
+  PARTIAL_50: '0.5',
+  PARTIAL_75: '0.75',
+  FULL_CLOSE: '1',
+};
+
+export const DEFAULT_TTL_SECONDS = 15;
+export const DEFAULT_TOLERANCE = '0.001';
+
+export type GovernorDenial = 'trading_paused' | 'no_position' | 'qty_below_min' | 'max_notional_exceeded' | 'unknown_symbol';
+export const P33_MISMATCH = 'reconcile_required_qty_mismatch';
+
+/** The governor's permit (seed P3.2), as stored, mirrored to Redis and shown by `status`. */
+export interface GovernorPermit {
+  permit_id: string;
+  permit_key: string;
+  granted: boolean;
+  reason: GovernorDenial | null;
+  symbol: string;
+  decision: string;
+  side: 'BUY' | 'SELL' | null;
+  computed_qty: number;
+  computed_notional: number;
+  mark_price: number | null;
+  created_at: string;
+  expires_at: string;
+  ttl_seconds: number;
+  consumed: boolean;
+}
+
+export interface PositionContext {
+  exchange_amt: number;
+  ledger_amt: number;
+  diff: number;
+  tolerance: number;
+}
+
+/** The position-state permit (seed P3.3). */
+export interface PositionPermit {
+  permit_id: string;
+  permit_key: string;
+  allow: boolean;
+  reason: typeof P33_MISMATCH | null;
+  symbol: string;
+  context: PositionContext;
+  created_at: string;
+  expires_at: string;
+  ttl_seconds: number;
+}
+
+export interface MarketLimits {
+  stepSize: string;
+  minQty: string;
+}
+
+export interface GovernorInput {
+  plan: Plan;
+  sequence: number;
+  positionAmount: string;
+  markPrice: string;
+  market: MarketLimits | null;
+  pausedScope: string | null;
+  maxOrderNotional: string | null;
+  now: number;
+  ttlSeconds: number;
+}
+
+function permitTimes(now: number, ttlSeconds: number): { created_at: string; expires_at: string } {
+  return { created_at: new Date(now).toISOString(), expires_at: new Date(now + ttlSeconds * 1000).toISOString() };
+}
+
+/** Quantity an action closes: the share of |position|, truncated to the market's step. */
+export function closeQuantity(positionAmount: string, action: PlanAction, stepSize: string): string {
+  return decimalText(floorToStep(dec(positionAmount).abs().mul(ACTION_FRACTION[action]), stepSize));
+}
+
+function governorDenial(input: GovernorInput, qty: string, notional: string): GovernorDenial | null {
+  if (input.market === null) return 'unknown_symbol';
+  if (input.pausedScope !== null) return 'trading_paused';
+  if (dec(input.positionAmount).isZero()) return 'no_position';
+  if (dec(qty).lt(input.market.minQty)) return 'qty_below_min';
+  if (input.maxOrderNotional !== null && dec(notional).gt(input.maxOrderNotional)) return 'max_notional_exceeded';
+  return null;
+}
+
+/** Governor (P3.2): how much the plan may close, at what notional, for how long. */
+export function decideGovernorPermit(input: GovernorInput): GovernorPermit {
+  const qty = input.market ? closeQuantity(input.positionAmount, input.plan.action, input.market.stepSize) : '0';
+  const notional = decimalText(dec(qty).mul(input.markPrice));
+  const reason = governorDenial(input, qty, notional);
+  const key = governorPermitKey(input.plan.plan_id);
+  const amount = dec(input.positionAmount);
+  return {
+    permit_id: `${key}#${input.sequence}`,
+    permit_key: key,
+    granted: reason === null,
+    reason,
+    symbol: input.plan.symbol,
+    decision: input.plan.decision,
+    side: amount.isZero() ? null : amount.gt(0) ? 'SELL' : 'BUY',
+    computed_qty: reason === null ? decimalNumber(qty) : 0,
+    computed_notional: reason === null ? decimalNumber(notional) : 0,
+    mark_price: decimalNumber(input.markPrice),
+    ...permitTimes(input.now, input.ttlSeconds),
+    ttl_seconds: input.ttlSeconds,
+    consumed: false,
+  };
+}
+
+export interface PositionCheckInput {
+  plan: Plan;
+  sequence: number;
+  exchangeAmount: string;
+  ledgerAmount: string;
+  tolerance: string;
+  now: number;
+  ttlSeconds: number;
+}
+
+/** Position-state check (P3.3): the exchange and our ledger must agree within the tolerance. */
+export function decidePositionPermit(input: PositionCheckInput): PositionPermit {
+  const diff = dec(input.exchangeAmount).minus(input.ledgerAmount).abs();
+  const allow = diff.lte(input.tolerance);
+  const key = positionPermitKey(input.plan.plan_id);
+  return {
+    permit_id: `${key}#${input.sequence}`,
+    permit_key: key,
+    allow,
+    reason: allow ? null : P33_MISMATCH,
+    symbol: input.plan.symbol,
+    context: {
+      exchange_amt: decimalNumber(input.exchangeAmount),
+      ledger_amt: decimalNumber(input.ledgerAmount),
+      diff: decimalNumber(diff),
+      tolerance: decimalNumber(input.tolerance),
+    },
+    ...permitTimes(input.now, input.ttlSeconds),
+    ttl_seconds: input.ttlSeconds,
+  };
+}
+
+/** Tolerance for a symbol: a per-symbol override, else the default. */
+export function toleranceFor(symbol: string, overrides: Record<string, string>, fallback = DEFAULT_TOLERANCE): string {
+  return overrides[symbol] ?? fallback;
+}

@@ -1,0 +1,56 @@
+// The one way a plan becomes a workflow, used by `permitctl submit`, the demo and the Redis bridge.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { workflowIdForPlan, type Plan } from '../domain/plan.js';
+import { SearchAttributes, PLAN_WORKFLOW_TYPE, type ChainPolicy, type PlanWorkflowInput } from '../workflows/definitions.js';
+
+export interface StartPlanOptions {
+  taskQueue: string;
+  policy: ChainPolicy;
+  acceptedAt?: number;
+}
+
+export interface StartedPlan {
+  workflowId: string;
+  runId: string | null;
+  /** False when a workflow for this plan id already exists: the plan is not started twice. */
+  started: boolean;
+}
+
+function planDetails(plan: Plan): string {
+  return [
+    `**Plan** \`${plan.plan_id}\``,
+    `- symbol: ${plan.symbol}`,
+    `- action: ${plan.action}`,
+    `- kill score: ${plan.kill_score}`,
+    `- decision: ${plan.decision}`,
+    `- produced at: ${new Date(plan.timestamp * 1000).toISOString()}`,
+  ].join('\n');
+}
+
+export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartPlanOptions): Promise<StartedPlan> {
+  const workflowId = workflowIdForPlan(plan.plan_id);
+  const input: PlanWorkflowInput = { plan, acceptedAt: opts.acceptedAt ?? Date.now(), policy: opts.policy };
+  try {
+    const handle = await client.workflow.start(PLAN_WORKFLOW_TYPE, {
+      args: [input],
+      taskQueue: opts.taskQueue,
+      workflowId,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      staticSummary: `${plan.action} ${plan.symbol} · kill score ${plan.kill_score} · plan ${plan.plan_id}`,
+      staticDetails: planDetails(plan),
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: SearchAttributes.symbol, value: plan.symbol },
+        { key: SearchAttributes.action, value: plan.action },
+        { key: SearchAttributes.stage, value: 'governor' },
+        { key: SearchAttributes.outcome, value: 'RUNNING' },
+        { key: SearchAttributes.killScore, value: plan.kill_score },
+      ]),
+    });
+    return { workflowId, runId: handle.firstExecutionRunId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, runId: null, started: false };
+    throw err;
+  }
+}

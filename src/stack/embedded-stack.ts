@@ -1,0 +1,118 @@
+// The whole chain in one process: Temporal (the dev server, unless TEMPORAL_ADDRESS points at a
+// cluster), the paper exchange (unless another venue is configured), the store and a worker.
+import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
+import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../exchange/paper/index.js';
+import { chainPolicyFromEnv } from '../runtime/chain-config.js';
+import { connectionOptions, temporalConfigFromEnv } from '../runtime/temporal-config.js';
+import type { ChainPolicy } from '../workflows/definitions.js';
+import { openChainServices, type ChainServices } from '../workers/chain-services.js';
+import { installTemporalRuntime } from '../workers/runtime.js';
+import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
+
+export interface StackOptions {
+  dataDir: string;
+  scenarioPath: string;
+  env?: NodeJS.ProcessEnv;
+  /** Web UI port of the dev server: 0 picks a free one (default 8233 when free is not asked for). */
+  uiPort?: number | false;
+  temporalPort?: number;
+  /** Where stack.json is written for other permitctl processes to find (default: dataDir). */
+  announceDir?: string;
+}
+
+export interface EmbeddedStack {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  temporalAddress: string;
+  uiUrl: string | null;
+  paper: PaperExchange | null;
+  services: ChainServices;
+  worker: Worker;
+  policy: ChainPolicy;
+  stop(): Promise<void>;
+}
+
+/** What a second `permitctl` process needs to find the running embedded stack. */
+export interface StackFile {
+  pid: number;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  uiUrl: string | null;
+  paperUrl: string | null;
+}
+
+export function stackFilePath(dataDir: string): string {
+  return join(dataDir, 'stack.json');
+}
+
+export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedStack> {
+  const env = opts.env ?? process.env;
+  installTemporalRuntime(env);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const temporalCfg = temporalConfigFromEnv(env);
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    let devServer: DevServer | null = null;
+    if (!temporalCfg.address) {
+      devServer = await startDevServer({ dataDir: join(opts.dataDir, 'temporal'), port: opts.temporalPort ?? 0, uiPort: opts.uiPort ?? 0 });
+      cleanups.push(() => devServer!.stop());
+    }
+    const address = temporalCfg.address ?? devServer!.address;
+    const usePaper = (env.EXCHANGE_VENUE ?? 'paper') === 'paper' && !env.PAPER_EXCHANGE_URL;
+    const paper = usePaper ? await startPaperExchange({ port: 0, scenario: await loadScenarioFile(opts.scenarioPath) }) : null;
+    if (paper) cleanups.push(() => paper.close());
+    const services = await openChainServices(env, {
+      store: { ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), dataDir: opts.dataDir, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) },
+      ...(paper ? { venue: { baseUrl: paper.url } } : {}),
+    });
+    cleanups.push(() => services.close());
+    const cfg = { ...temporalCfg, address };
+    const nativeConnection = await NativeConnection.connect(connectionOptions(cfg));
+    cleanups.push(() => nativeConnection.close());
+    const connection = await Connection.connect(connectionOptions(cfg));
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: cfg.namespace });
+    const worker = await createPlanWorker({
+      connection: nativeConnection,
+      namespace: cfg.namespace,
+      taskQueue: cfg.taskQueue,
+      activities: services.activities,
+      bundle: await loadWorkflowBundle(env),
+    });
+    const running = worker.run();
+    cleanups.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    const uiUrl = devServer?.uiUrl ?? env.TEMPORAL_UI_URL ?? null;
+    const file: StackFile = { pid: process.pid, temporalAddress: address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, uiUrl, paperUrl: paper?.url ?? null };
+    const announceDir = opts.announceDir ?? opts.dataDir;
+    mkdirSync(announceDir, { recursive: true });
+    writeFileSync(stackFilePath(announceDir), JSON.stringify(file, null, 2));
+    cleanups.push(async () => rmSync(stackFilePath(announceDir), { force: true }));
+    return {
+      client,
+      namespace: cfg.namespace,
+      taskQueue: cfg.taskQueue,
+      temporalAddress: address,
+      uiUrl,
+      paper,
+      services,
+      worker,
+      policy: chainPolicyFromEnv(env),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

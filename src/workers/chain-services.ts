@@ -1,0 +1,49 @@
+// Opens what the activities need (store, exchange venue) from the environment, and closes it again.
+import { createPlanActivities, type ChainSettings } from '../activities/plan-activities.js';
+import type { PermitMirror } from '../activities/permit-mirror.js';
+import type { PlanActivities } from '../activities/types.js';
+import { venueConfigFromEnv, withHiddenCredentials } from '../exchange/config.js';
+import { createVenue } from '../exchange/ccxt-venue.js';
+import type { Venue, VenueConfig } from '../exchange/venue.js';
+import { openStore, storeConfigFromEnv, type Store, type StoreConfig } from '../store/index.js';
+import { chainSettingsFromEnv } from '../runtime/chain-config.js';
+
+export interface ChainServices {
+  store: Store;
+  venue: Venue;
+  settings: ChainSettings;
+  activities: PlanActivities;
+  close(): Promise<void>;
+}
+
+export interface ChainServicesOverrides {
+  store?: StoreConfig;
+  venue?: Partial<VenueConfig>;
+  mirror?: PermitMirror;
+}
+
+export async function openChainServices(env: NodeJS.ProcessEnv = process.env, overrides: ChainServicesOverrides = {}): Promise<ChainServices> {
+  const fromEnv = venueConfigFromEnv(env);
+  // Spelled out: the credentials are non-enumerable (kept out of logs), so a spread would drop them.
+  const venueConfig = withHiddenCredentials({
+    venue: overrides.venue?.venue ?? fromEnv.venue,
+    apiKey: overrides.venue?.apiKey ?? fromEnv.apiKey,
+    secret: overrides.venue?.secret ?? fromEnv.secret,
+    ...(overrides.venue?.baseUrl ?? fromEnv.baseUrl ? { baseUrl: overrides.venue?.baseUrl ?? fromEnv.baseUrl } : {}),
+    ...(overrides.venue?.timeoutMs ?? fromEnv.timeoutMs ? { timeoutMs: overrides.venue?.timeoutMs ?? fromEnv.timeoutMs } : {}),
+  });
+  const settings = chainSettingsFromEnv(venueConfig.venue, env);
+  const store = await openStore(overrides.store ?? storeConfigFromEnv(env));
+  const venue = createVenue(venueConfig);
+  const activities = createPlanActivities({ venue, store, settings, ...(overrides.mirror ? { mirror: overrides.mirror } : {}) });
+  return {
+    store,
+    venue,
+    settings,
+    activities,
+    close: async () => {
+      await venue.close();
+      await store.close();
+    },
+  };
+}

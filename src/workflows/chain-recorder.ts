@@ -1,0 +1,63 @@
+// Keeps the plan's chain state (what `status` and the chainState query show) and mirrors its
+// stage/outcome into search attributes and the Web UI's current-details line.
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { ChainEvent, ChainStage, ChainState, FinalPlanState } from '../domain/chain.js';
+import type { Plan } from '../domain/plan.js';
+import { SearchAttributes } from './definitions.js';
+
+export class ChainRecorder {
+  readonly state: ChainState;
+
+  constructor(plan: Plan, private readonly acceptedAt: number) {
+    this.state = {
+      plan_id: plan.plan_id,
+      symbol: plan.symbol,
+      action: plan.action,
+      workflow_id: workflowInfo().workflowId,
+      state: 'RUNNING',
+      stage: 'governor',
+      reason: null,
+      permits: { governor: null, p33: null },
+      order: null,
+      events: [],
+      chain_latency_ms: null,
+    };
+    this.event('plan_accepted', `Plan ${plan.plan_id}: ${plan.action} ${plan.symbol} (kill score ${plan.kill_score})`, {
+      at: new Date(acceptedAt).toISOString(),
+    });
+  }
+
+  event(kind: string, summary: string, details: Record<string, unknown> = {}): void {
+    const event: ChainEvent = { at: new Date(Date.now()).toISOString(), kind, summary, ...details };
+    this.state.events.push(event);
+  }
+
+  stage(stage: ChainStage, details?: string): void {
+    if (this.state.stage !== stage) {
+      this.state.stage = stage;
+      upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
+    }
+    setCurrentDetails(`**Stage:** ${stage}${details ? `\n\n${details}` : ''}`);
+  }
+
+  /** The plan has reached the exchange or been refused for good: the chain's latency ends here. */
+  markDecided(): void {
+    if (this.state.chain_latency_ms === null) this.state.chain_latency_ms = Date.now() - this.acceptedAt;
+  }
+
+  finish(outcome: FinalPlanState, reason: string | null, summary: string): ChainState {
+    this.markDecided();
+    this.state.state = outcome;
+    this.state.reason = reason;
+    this.state.stage = 'done';
+    const updates = [
+      { key: SearchAttributes.stage, value: 'done' },
+      { key: SearchAttributes.outcome, value: outcome },
+      ...(reason ? [{ key: SearchAttributes.denialReason, value: reason }] : []),
+    ];
+    upsertSearchAttributes(updates);
+    this.event('outcome', summary, { outcome, reason });
+    setCurrentDetails(`**${outcome}**${reason ? ` — ${reason}` : ''}\n\n${summary}`);
+    return this.state;
+  }
+}

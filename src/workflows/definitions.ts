@@ -1,0 +1,75 @@
+// Signals, queries and search attributes of the plan workflow: imported by the workflow and by clients
+// (CLI, intake), so both sides speak of the same names.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
+import type { Plan } from '../domain/plan.js';
+
+export const PLAN_WORKFLOW_TYPE = 'planWorkflow';
+export const RECONCILE_WORKFLOW_TYPE = 'reconcileSymbolWorkflow';
+export const TRADING_STATE_WORKFLOW_TYPE = 'tradingStateWorkflow';
+
+export interface PauseSignal extends OperatorAction {
+  scope: PauseScope;
+}
+
+export const pauseSignal = defineSignal<[PauseSignal]>('pause');
+export const resumeSignal = defineSignal<[PauseSignal]>('resume');
+export const reconcileSignal = defineSignal<[OperatorAction]>('reconcile');
+export const chainStateQuery = defineQuery<ChainState>('chainState');
+
+/** How long the chain waits and how often it may retry; part of the workflow input (recorded in history). */
+export interface ChainPolicy {
+  /** How long a plan denied for a position mismatch waits for a `reconcile` signal before ending DENIED. */
+  reconcileWaitSeconds: number;
+  /** How many times both permits may be acquired (first time included) before the plan ends EXPIRED. */
+  maxPermitRounds: number;
+  /** How many reconciles one plan may go through before it ends DENIED. */
+  maxReconciles: number;
+  /** Below this many ms of permit life left, the order is not attempted and permits are re-acquired. */
+  minOrderWindowMs: number;
+  /** While trading is paused in the store, how often the plan re-checks it (a resume signal wakes it at once). */
+  pausePollSeconds: number;
+  /** Deadline of one order attempt on the exchange (ms). */
+  orderAttemptTimeoutMs: number;
+}
+
+export const DEFAULT_CHAIN_POLICY: ChainPolicy = {
+  reconcileWaitSeconds: 60,
+  maxPermitRounds: 3,
+  maxReconciles: 3,
+  minOrderWindowMs: 250,
+  pausePollSeconds: 30,
+  orderAttemptTimeoutMs: 10_000,
+};
+
+export interface PlanWorkflowInput {
+  plan: Plan;
+  /** Epoch ms when the plan was accepted (the client's clock): start of the chain latency. */
+  acceptedAt: number;
+  policy: ChainPolicy;
+}
+
+export interface ReconcileWorkflowInput extends OperatorAction {
+  symbol: string;
+  requestedAt: number;
+}
+
+export const SearchAttributes = {
+  symbol: defineSearchAttributeKey('PermitSymbol', SearchAttributeType.KEYWORD),
+  action: defineSearchAttributeKey('PermitAction', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('PermitStage', SearchAttributeType.KEYWORD),
+  outcome: defineSearchAttributeKey('PermitOutcome', SearchAttributeType.KEYWORD),
+  denialReason: defineSearchAttributeKey('PermitDenialReason', SearchAttributeType.KEYWORD),
+  killScore: defineSearchAttributeKey('PermitKillScore', SearchAttributeType.DOUBLE),
+} as const;
+
+/** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
+export const SEARCH_ATTRIBUTE_DECLARATIONS: ReadonlyArray<{ name: string; type: 'Keyword' | 'Double' }> = [
+  { name: 'PermitSymbol', type: 'Keyword' },
+  { name: 'PermitAction', type: 'Keyword' },
+  { name: 'PermitStage', type: 'Keyword' },
+  { name: 'PermitOutcome', type: 'Keyword' },
+  { name: 'PermitDenialReason', type: 'Keyword' },
+  { name: 'PermitKillScore', type: 'Double' },
+];

@@ -1,0 +1,241 @@
+// The permit chain of one EXECUTE plan: governor and position-check permits, TTL enforced by the
+// workflow, a reduce-only order sent at most once, the fill booked once. Deterministic code only.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { PlanActivities, PlacedOrder } from '../activities/types.js';
+import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
+import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
+import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
+import { clientOrderIdForPlan } from '../domain/plan.js';
+import { ChainRecorder } from './chain-recorder.js';
+import {
+  chainStateQuery,
+  pauseSignal,
+  reconcileSignal,
+  resumeSignal,
+  type PlanWorkflowInput,
+} from './definitions.js';
+
+const exchangeRetry: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' };
+
+/** Permit checks read the exchange: retried on network errors, a definitive refusal fails them. */
+const permitOptions: ActivityOptions = {
+  startToCloseTimeout: '10s',
+  scheduleToCloseTimeout: '2m',
+  retry: { ...exchangeRetry, nonRetryableErrorTypes: [FailureTypes.exchangeRejected] },
+};
+/** Booking, lookups and ledger sync must eventually succeed: an order's fate is never left unknown. */
+const durableOptions: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+};
+const permitActivities = proxyActivities<PlanActivities>(permitOptions);
+const durableActivities = proxyActivities<PlanActivities>(durableOptions);
+
+type PermitPair = { governor: GovernorPermit; p33: PositionPermit };
+type OrderAttempt =
+  | { kind: 'placed'; order: PlacedOrder }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'expired' }
+  | { kind: 'paused' };
+
+export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState> {
+  const { plan, policy } = input;
+  const chain = new ChainRecorder(plan, input.acceptedAt);
+  const pauses = new Map<PauseScope, OperatorAction>();
+  const reconcileRequests: OperatorAction[] = [];
+  let resumeCount = 0;
+
+  setHandler(chainStateQuery, () => chain.state);
+  setHandler(pauseSignal, ({ scope, who, why }) => {
+    pauses.set(scope, { who, why });
+    chain.event('signal_pause', `Paused (${scope}) by ${who}: ${why}`, { scope, who, why });
+  });
+  setHandler(resumeSignal, ({ scope, who, why }) => {
+    const resumed = scope === 'global' ? [...pauses.keys()].filter((s) => s !== 'plan') : [scope];
+    resumed.forEach((s) => pauses.delete(s));
+    resumeCount += 1;
+    chain.event('signal_resume', `Resumed (${scope}) by ${who}: ${why}`, { scope, who, why });
+  });
+  setHandler(reconcileSignal, ({ who, why }) => {
+    reconcileRequests.push({ who, why });
+    chain.event('signal_reconcile', `Reconcile requested by ${who}: ${why}`, { who, why });
+  });
+
+  const holdWhilePaused = async (): Promise<void> => {
+    if (pauses.size === 0) return;
+    const [scope, by] = [...pauses.entries()][0]!;
+    chain.stage('paused', `Held by ${by.who} (${scope}): ${by.why}`);
+    await condition(() => pauses.size === 0);
+  };
+
+  /** Trading is paused in the store (durable, global or per symbol): wait for a resume, re-checking. */
+  const holdWhileTradingPaused = async (): Promise<void> => {
+    chain.stage('paused', 'Trading is paused; waiting for `permitctl resume`');
+    for (;;) {
+      const seen = resumeCount;
+      await condition(() => resumeCount !== seen, `${policy.pausePollSeconds}s`, { summary: 'Trading paused: waiting for resume' });
+      const status = await permitActivities.isTradingPaused({ symbol: plan.symbol });
+      if (!status.paused) return;
+    }
+  };
+
+  let acquisitions = 0;
+  const acquirePermits = async (): Promise<PermitPair> => {
+    chain.stage('governor');
+    const sequence = ++acquisitions;
+    const [governor, p33] = await Promise.all([
+      permitActivities.issueGovernorPermit.executeWithOptions(
+        { ...permitOptions, summary: `Governor (P3.2): permit for ${plan.action} ${plan.symbol} (#${sequence})` },
+        [{ plan, sequence }],
+      ),
+      permitActivities.checkPositionState.executeWithOptions(
+        { ...permitOptions, summary: `Position check (P3.3): exchange vs ledger for ${plan.symbol} (#${sequence})` },
+        [{ plan, sequence }],
+      ),
+    ]);
+    chain.state.permits = { governor, p33 };
+    chain.event('governor_permit', describeGovernor(governor), { permit_id: governor.permit_id, granted: governor.granted, reason: governor.reason, ttl_seconds: governor.ttl_seconds, expires_at: governor.expires_at });
+    chain.event('p33_permit', describeP33(p33), { permit_id: p33.permit_id, allow: p33.allow, reason: p33.reason, ttl_seconds: p33.ttl_seconds, expires_at: p33.expires_at });
+    chain.stage('position_check');
+    return { governor, p33 };
+  };
+
+  const reconcile = async (request: OperatorAction, n: number): Promise<void> => {
+    const result = await durableActivities.syncLedger.executeWithOptions(
+      { ...durableOptions, summary: `Ledger sync for ${plan.symbol} by ${request.who}: ${request.why}` },
+      [{ symbol: plan.symbol, who: request.who, why: request.why, planId: plan.plan_id, command: 'reconcile-signal', idempotencyKey: `${chain.state.workflow_id}:reconcile:${n}` }],
+    );
+    chain.event('ledger_sync', `Ledger ${plan.symbol}: ${result.before} → ${result.after} (exchange ${result.exchange_amt}) by ${request.who}`, { ...result, who: request.who, why: request.why });
+  };
+
+  const placeOrder = async ({ governor, p33 }: PermitPair): Promise<OrderAttempt> => {
+    const deadline = Math.min(Date.parse(governor.expires_at), Date.parse(p33.expires_at));
+    const windowMs = deadline - Date.now();
+    if (windowMs < policy.minOrderWindowMs) return { kind: 'expired' };
+    chain.stage('placing', `Order window ${windowMs} ms (earliest permit expiry ${governor.expires_at < p33.expires_at ? governor.expires_at : p33.expires_at})`);
+    const clientOrderId = clientOrderIdForPlan(plan.plan_id);
+    try {
+      const order = await proxyActivities<PlanActivities>({
+        // The whole step, retries included, ends when the earliest permit expires: enforced by the server.
+        scheduleToCloseTimeout: windowMs,
+        startToCloseTimeout: Math.min(policy.orderAttemptTimeoutMs, windowMs),
+        retry: { ...exchangeRetry, nonRetryableErrorTypes: [...NON_RETRYABLE_ORDER_FAILURES] },
+        summary: `Order: reduce-only MARKET ${governor.side} ${governor.computed_qty} ${plan.symbol} (${clientOrderId}), window ${windowMs} ms`,
+      }).placeOrder({ plan, governorPermitId: governor.permit_id, positionPermitId: p33.permit_id, side: governor.side!, qty: governor.computed_qty, clientOrderId, deadline });
+      return { kind: 'placed', order };
+    } catch (err) {
+      return classifyOrderFailure(err, clientOrderId);
+    }
+  };
+
+  const classifyOrderFailure = async (err: unknown, clientOrderId: string): Promise<OrderAttempt> => {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure && cause.type === FailureTypes.exchangeRejected) {
+      return { kind: 'rejected', reason: cause.message };
+    }
+    if (cause instanceof ApplicationFailure && cause.type === FailureTypes.tradingPaused) return { kind: 'paused' };
+    if (cause instanceof ApplicationFailure && cause.type === FailureTypes.permitExpired) return { kind: 'expired' };
+    // Timed out or out of retries: the order may or may not be on the book. Look before anything else.
+    const why = cause instanceof TimeoutFailure ? `timeout (${cause.timeoutType})` : cause?.message ?? String(err);
+    chain.event('order_unclear', `Order step ended without an answer (${why}); looking up ${clientOrderId}`);
+    const found = await durableActivities.lookupOrder.executeWithOptions(
+      { ...durableOptions, summary: `Lookup order ${clientOrderId} on ${plan.symbol} before any re-send` },
+      [{ symbol: plan.symbol, clientOrderId }],
+    );
+    chain.event('order_lookup', found ? `Found ${clientOrderId}: ${found.status}` : `${clientOrderId} is not on the exchange`, { found: found !== null });
+    return found ? { kind: 'placed', order: found } : { kind: 'expired' };
+  };
+
+  const book = async (order: PlacedOrder): Promise<ChainState> => {
+    chain.markDecided();
+    chain.state.order = order;
+    if (chain.state.permits.governor) chain.state.permits.governor.consumed = true;
+    chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
+    if (order.filled_qty <= 0) return chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
+    chain.stage('booking');
+    const booked = await durableActivities.bookFill.executeWithOptions(
+      { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (order ${order.exchange_order_id})` },
+      [{ plan, order }],
+    );
+    chain.event('fill_booked', `Ledger ${plan.symbol} now ${booked.ledger_amt}${booked.booked ? '' : ' (fill was already booked)'}`, { ...booked });
+    return chain.finish('EXECUTED', null, `Executed: ${order.side} ${order.filled_qty} ${plan.symbol} @ ${order.avg_price}; ledger ${booked.ledger_amt}`);
+  };
+
+  const runChain = async (): Promise<ChainState> => {
+    let expiries = 0;
+    let reconciles = 0;
+    while (expiries < policy.maxPermitRounds) {
+      await holdWhilePaused();
+      const permits = await acquirePermits();
+      const { governor, p33 } = permits;
+      if (!governor.granted && governor.reason === 'trading_paused') {
+        await holdWhileTradingPaused(); // a pause is not a failed attempt: the plan waits, then asks again
+        continue;
+      }
+      if (!governor.granted) return chain.finish('DENIED', governor.reason, describeGovernor(governor));
+      if (!p33.allow) {
+        if (reconciles >= policy.maxReconciles) return chain.finish('DENIED', p33.reason, describeP33(p33));
+        chain.stage('awaiting_reconcile', `${describeP33(p33)}\n\nRun \`permitctl reconcile ${plan.symbol}\` within ${policy.reconcileWaitSeconds} s`);
+        const signalled = await condition(() => reconcileRequests.length > 0, `${policy.reconcileWaitSeconds}s`, {
+          summary: `Awaiting reconcile of ${plan.symbol} (up to ${policy.reconcileWaitSeconds} s)`,
+        });
+        if (!signalled) return chain.finish('DENIED', p33.reason, `${describeP33(p33)}; no reconcile within ${policy.reconcileWaitSeconds} s`);
+        reconciles += 1;
+        await reconcile(reconcileRequests.splice(0)[0]!, reconciles);
+        continue;
+      }
+      if (pauses.size > 0) {
+        await holdWhilePaused();
+        chain.event('permits_released', 'Held by a pause: permits are acquired again after resume');
+        continue;
+      }
+      const attempt = await placeOrder(permits);
+      if (attempt.kind === 'placed') return book(attempt.order);
+      if (attempt.kind === 'rejected') return chain.finish('FAILED', attempt.reason, `Exchange refused the order: ${attempt.reason}`);
+      if (attempt.kind === 'paused') {
+        chain.event('order_held', 'Trading was paused as the order was about to be sent; nothing sent');
+        await holdWhileTradingPaused();
+        continue;
+      }
+      expiries += 1;
+      chain.event('permits_expired', `Permits expired before the order could be sent (${expiries} of ${policy.maxPermitRounds}); nothing sent`);
+    }
+    return chain.finish('EXPIRED', 'permits_expired', `Permits expired ${policy.maxPermitRounds} times before the order could be sent; nothing sent`);
+  };
+
+  try {
+    const result = await runChain();
+    await condition(allHandlersFinished);
+    return result;
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    return CancellationScope.nonCancellable(async () => chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
+  }
+}
+
+function clock(iso: string): string {
+  return iso.slice(11, 23);
+}
+
+export function describeGovernor(p: GovernorPermit): string {
+  if (!p.granted) return `Governor: denied — ${p.reason}`;
+  return `Governor: granted ${p.side} ${p.computed_qty} ${p.symbol}, notional ${p.computed_notional}, expires ${clock(p.expires_at)}`;
+}
+
+export function describeP33(p: PositionPermit): string {
+  const c = p.context;
+  if (p.allow) return `P3.3: allowed — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt}, diff ${c.diff} ≤ tolerance ${c.tolerance}, expires ${clock(p.expires_at)}`;
+  return `P3.3: denied ${p.reason} — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt}, diff ${c.diff} > tolerance ${c.tolerance}`;
+}

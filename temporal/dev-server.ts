@@ -1,0 +1,91 @@
+// Launches the Temporal CLI's dev server (server + Web UI + SQLite file) with the project's search
+// attributes registered, and stops it by pid.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../src/workflows/definitions.js';
+import { freePort } from '../src/runtime/ports.js';
+import { temporalCliPath } from './cli-path.js';
+
+export interface DevServerOptions {
+  /** Folder for the SQLite file and the server log; workflows survive a restart on the same folder. */
+  dataDir: string;
+  /** gRPC port; 0 or undefined picks a free one. */
+  port?: number;
+  /** Web UI port; 0 picks a free one; `false` runs headless. */
+  uiPort?: number | false;
+  namespace?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl: string | null;
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export function devServerArgs(opts: { dbFile: string; port: number; uiPort: number | false; namespace: string }): string[] {
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--db-filename', opts.dbFile, '--log-level', 'warn'];
+  if (opts.namespace !== 'default') args.push('--namespace', opts.namespace);
+  if (opts.uiPort === false) args.push('--headless');
+  else args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  for (const sa of SEARCH_ATTRIBUTE_DECLARATIONS) args.push('--search-attribute', `${sa.name}=${sa.type}`);
+  return args;
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const port = opts.port || (await freePort());
+  const uiPort = opts.uiPort === false ? false : opts.uiPort || (await freePort());
+  const namespace = opts.namespace ?? 'default';
+  const logFile = join(opts.dataDir, 'temporal-dev-server.log');
+  const log = openSync(logFile, 'a');
+  const child = spawn(temporalCliPath(), devServerArgs({ dbFile: join(opts.dataDir, 'temporal.db'), port, uiPort, namespace }), {
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const address = `127.0.0.1:${port}`;
+  const stop = () => stopChild(child);
+  try {
+    await waitUntilServing(address, namespace, child, opts.readyTimeoutMs ?? 60_000, logFile);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { address, namespace, uiUrl: uiPort === false ? null : `http://127.0.0.1:${uiPort}`, pid: child.pid ?? -1, logFile, stop };
+}
+
+async function waitUntilServing(address: string, namespace: string, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Temporal dev server exited with code ${child.exitCode}; see ${logFile}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal dev server on ${address} not ready after ${timeoutMs} ms (${String(lastError)}); see ${logFile}`);
+}
+
+/** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
