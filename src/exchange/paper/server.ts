@@ -1,0 +1,215 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleAdmin } from './admin-routes.js';
+import { apiRoutes } from './api-routes.js';
+import { BinanceApiError, binanceErrors } from './binance-errors.js';
+import { FaultQueue, type FaultAction } from './faults.js';
+import { ORDER_PATH, OrderLog, type OrderLogEntry } from './order-log.js';
+import type { Scenario } from './scenario.js';
+import { paramsWithoutSignature, verifySignedRequest } from './signing.js';
+import { PaperState } from './state.js';
+
+export interface PaperExchangeOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Defaults to 127.0.0.1. */
+  host?: string;
+  scenario: Scenario;
+  /** The exchange's clock (ms); tests shift it to provoke stale timestamps. */
+  now?: () => number;
+}
+
+export interface PaperExchange {
+  /** e.g. http://127.0.0.1:43121 */
+  url: string;
+  port: number;
+  state: PaperState;
+  faults: FaultQueue;
+  orderLog: OrderLog;
+  /** Same as POST /_paper/reset. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const MAX_BODY_BYTES = 1_000_000;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) throw new BinanceApiError(413, -1000, 'Request body too large.');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The raw query text exactly as sent: signatures are computed over these bytes, not a re-encoding. */
+function rawQueryOf(reqUrl: string): string {
+  const at = reqUrl.indexOf('?');
+  return at < 0 ? '' : reqUrl.slice(at + 1);
+}
+
+function answerFor(err: unknown): Answer {
+  if (err instanceof BinanceApiError) return { status: err.status, body: err.body() };
+  return { status: 500, body: binanceErrors.unknown().body() };
+}
+
+function outcomeOf(method: string, answer: Answer): OrderLogEntry['outcome'] {
+  const body = answer.body as Record<string, unknown>;
+  if (answer.status !== 200 || typeof body['code'] === 'number') {
+    const code = typeof body['code'] === 'number' ? body['code'] : null;
+    return { type: 'error', httpStatus: answer.status, code, msg: String(body['msg']) };
+  }
+  const order = { orderId: Number(body['orderId']), clientOrderId: String(body['clientOrderId']), status: String(body['status']) };
+  return method === 'POST' ? { type: 'accepted', ...order } : { type: 'found', ...order };
+}
+
+export async function startPaperExchange(opts: PaperExchangeOptions): Promise<PaperExchange> {
+  const now = opts.now ?? Date.now;
+  const state = new PaperState(opts.scenario, now);
+  const faults = new FaultQueue();
+  const orderLog = new OrderLog();
+  const timers = new Set<NodeJS.Timeout>();
+  const reset = () => {
+    state.reset();
+    faults.clear();
+    orderLog.clear();
+  };
+
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  function callApi(req: IncomingMessage, method: string, path: string, totalParams: string): Answer {
+    const route = apiRoutes.get(`${method} ${path}`);
+    if (route === undefined) return { status: 404, body: { msg: `Unknown endpoint ${method} ${path}` } };
+    try {
+      const serverTimeMs = now();
+      const params = route.signed
+        ? verifySignedRequest({
+            apiKeyHeader: req.headers['x-mbx-apikey'] as string | undefined,
+            totalParams,
+            accounts: state.scenario.accounts,
+            serverTimeMs,
+          })
+        : paramsWithoutSignature(totalParams);
+      return { status: 200, body: route.handle({ params, state, now: serverTimeMs }) };
+    } catch (err) {
+      return answerFor(err);
+    }
+  }
+
+  /** Applies a fault that answers instead of the exchange; false when the request should go on. */
+  async function faultAnswered(action: FaultAction, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    switch (action.type) {
+      case 'http':
+        sendJson(res, action.status, action.body ?? { msg: `paper fault: HTTP ${action.status}` });
+        return true;
+      case 'binance_error':
+        sendJson(res, action.status, { code: action.code, msg: action.msg });
+        return true;
+      case 'drop':
+        req.socket.destroy();
+        return true;
+      case 'latency':
+        await wait(action.ms);
+        return false;
+      case 'accept_then_timeout':
+        return false;
+    }
+  }
+
+  async function serveApi(req: IncomingMessage, res: ServerResponse, method: string, path: string, body: string) {
+    const totalParams = rawQueryOf(req.url ?? '') + body;
+    const fault = faults.take(method, path);
+    const entry =
+      path === ORDER_PATH
+        ? orderLog.record({ receivedAt: now(), method, path, params: paramsWithoutSignature(totalParams), ...(fault ? { fault } : {}) })
+        : undefined;
+    if (fault !== null && (await faultAnswered(fault.action, req, res))) {
+      if (entry) entry.outcome = { type: 'fault' };
+      return;
+    }
+    const answer = callApi(req, method, path, totalParams);
+    if (entry) entry.outcome = outcomeOf(method, answer);
+    if (fault?.action.type === 'accept_then_timeout') {
+      // The exchange has acted; the client never hears back, so it cannot tell whether it did.
+      await wait(fault.action.delayMs);
+      req.socket.destroy();
+      return;
+    }
+    sendJson(res, answer.status, answer.body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://paper.invalid').pathname;
+    const body = await readBody(req);
+    if (path.startsWith('/_paper/')) {
+      if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+        sendJson(res, 403, { error: 'admin endpoints answer loopback clients only' });
+        return;
+      }
+      const answer = handleAdmin({ state, faults, log: orderLog, reset }, method, path, body);
+      sendJson(res, answer.status, answer.body);
+      return;
+    }
+    await serveApi(req, res, method, path, body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        const answer = answerFor(err);
+        sendJson(res, answer.status, answer.body);
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  // Bound to every interface: loopback is still the address to give local clients.
+  const anyAddress = address.address === '0.0.0.0' || address.address === '::';
+  const host = anyAddress ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    state,
+    faults,
+    orderLog,
+    reset,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,240 @@
+import { Decimal } from 'decimal.js';
+import { binanceErrors } from './binance-errors.js';
+import { MAINT_MARGIN_RATIO, applyFill, checkLotSize, openingQty, violatesReduceOnly } from './matching.js';
+import type { Scenario, ScenarioMarket } from './scenario.js';
+
+export type Side = 'BUY' | 'SELL';
+
+export interface MarketState {
+  rules: ScenarioMarket;
+  markPrice: Decimal;
+}
+
+export interface PositionState {
+  symbol: string;
+  amount: Decimal;
+  entryPrice: Decimal;
+  leverage: number;
+  updateTime: number;
+}
+
+/** An order as the paper exchange stores it; decimals are strings exactly as Binance sends them. */
+export interface PaperOrder {
+  orderId: number;
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  type: 'MARKET';
+  origQty: string;
+  executedQty: string;
+  avgPrice: string;
+  cumQuote: string;
+  reduceOnly: boolean;
+  status: 'FILLED';
+  time: number;
+  updateTime: number;
+}
+
+export interface MarketOrderRequest {
+  symbol: string;
+  side: Side;
+  quantity: Decimal;
+  reduceOnly: boolean;
+  clientOrderId: string | undefined;
+}
+
+export interface AssetSummary {
+  asset: string;
+  walletBalance: Decimal;
+  unrealizedProfit: Decimal;
+  marginBalance: Decimal;
+  initialMargin: Decimal;
+  maintMargin: Decimal;
+  availableBalance: Decimal;
+}
+
+const FIRST_ORDER_ID = 4_000_000_001;
+
+const orderKey = (symbol: string, clientOrderId: string) => `${symbol} ${clientOrderId}`;
+
+/** The paper exchange's book-keeping: markets, mark prices, positions, balances and orders. */
+export class PaperState {
+  private markets = new Map<string, MarketState>();
+  private positions = new Map<string, PositionState>();
+  private wallets = new Map<string, Decimal>();
+  private orders: PaperOrder[] = [];
+  private ordersByClientId = new Map<string, PaperOrder>();
+  private nextOrderId = FIRST_ORDER_ID;
+
+  constructor(
+    readonly scenario: Scenario,
+    private readonly now: () => number,
+  ) {
+    this.reset();
+  }
+
+  /** Back to the scenario as loaded: positions, prices, balances; no orders. */
+  reset(): void {
+    const at = this.now();
+    this.markets = new Map(
+      this.scenario.markets.map((m) => [m.symbol, { rules: m, markPrice: new Decimal(m.markPrice) }]),
+    );
+    this.positions = new Map(
+      this.scenario.markets.map((m) => [m.symbol, this.flatPosition(m.symbol, at)]),
+    );
+    for (const p of this.scenario.positions) {
+      const position = this.positionOf(p.symbol);
+      position.amount = new Decimal(p.amount);
+      position.entryPrice = position.amount.isZero() ? new Decimal(0) : new Decimal(p.entryPrice);
+      position.leverage = p.leverage ?? this.scenario.defaultLeverage;
+    }
+    this.wallets = new Map(this.scenario.balances.map((b) => [b.asset, new Decimal(b.walletBalance)]));
+    this.orders = [];
+    this.ordersByClientId = new Map();
+    this.nextOrderId = FIRST_ORDER_ID;
+  }
+
+  private flatPosition(symbol: string, at: number): PositionState {
+    return { symbol, amount: new Decimal(0), entryPrice: new Decimal(0), leverage: this.scenario.defaultLeverage, updateTime: at };
+  }
+
+  market(symbol: string): MarketState {
+    const market = this.markets.get(symbol);
+    if (market === undefined) throw binanceErrors.invalidSymbol();
+    return market;
+  }
+
+  listMarkets(): MarketState[] {
+    return [...this.markets.values()];
+  }
+
+  positionOf(symbol: string): PositionState {
+    const position = this.positions.get(symbol);
+    if (position === undefined) throw binanceErrors.invalidSymbol();
+    return position;
+  }
+
+  listPositions(): PositionState[] {
+    return [...this.positions.values()];
+  }
+
+  listOrders(): readonly PaperOrder[] {
+    return this.orders;
+  }
+
+  assets(): string[] {
+    return [...this.wallets.keys()];
+  }
+
+  setMarkPrice(symbol: string, markPrice: Decimal): void {
+    this.market(symbol).markPrice = markPrice;
+  }
+
+  /** Operator override; without an entry price, keep it when the side is unchanged, else use the mark. */
+  setPosition(symbol: string, amount: Decimal, entryPrice?: Decimal): PositionState {
+    const position = this.positionOf(symbol);
+    const sameSide = !position.amount.isZero() && position.amount.isNegative() === amount.isNegative();
+    if (amount.isZero()) position.entryPrice = new Decimal(0);
+    else if (entryPrice !== undefined) position.entryPrice = entryPrice;
+    else if (!sameSide) position.entryPrice = this.market(symbol).markPrice;
+    position.amount = amount;
+    position.updateTime = this.now();
+    return position;
+  }
+
+  unrealizedProfit(position: PositionState): Decimal {
+    if (position.amount.isZero()) return new Decimal(0);
+    return position.amount.times(this.market(position.symbol).markPrice.minus(position.entryPrice));
+  }
+
+  notional(position: PositionState): Decimal {
+    return position.amount.times(this.market(position.symbol).markPrice);
+  }
+
+  initialMargin(position: PositionState): Decimal {
+    return this.notional(position).abs().div(position.leverage);
+  }
+
+  maintMargin(position: PositionState): Decimal {
+    return this.notional(position).abs().times(MAINT_MARGIN_RATIO);
+  }
+
+  /** Cross-margin figures for one margin asset: every position quoted in it counts against it. */
+  summary(asset: string): AssetSummary {
+    const walletBalance = this.wallets.get(asset) ?? new Decimal(0);
+    const held = this.listPositions().filter((p) => this.market(p.symbol).rules.quoteAsset === asset);
+    const sum = (f: (p: PositionState) => Decimal) => held.reduce((acc, p) => acc.plus(f(p)), new Decimal(0));
+    const unrealizedProfit = sum((p) => this.unrealizedProfit(p));
+    const initialMargin = sum((p) => this.initialMargin(p));
+    const maintMargin = sum((p) => this.maintMargin(p));
+    const marginBalance = walletBalance.plus(unrealizedProfit);
+    const availableBalance = marginBalance.minus(initialMargin);
+    return { asset, walletBalance, unrealizedProfit, marginBalance, initialMargin, maintMargin, availableBalance };
+  }
+
+  /**
+   * Binance's checks for a MARKET order, in order: LOT_SIZE, duplicate client id, reduce-only,
+   * min notional (not for reduce-only), margin; then it fills at the mark price.
+   */
+  placeMarketOrder(req: MarketOrderRequest): PaperOrder {
+    const market = this.market(req.symbol);
+    checkLotSize(market.rules, req.quantity);
+    if (req.clientOrderId !== undefined && this.ordersByClientId.has(orderKey(req.symbol, req.clientOrderId))) {
+      throw binanceErrors.duplicateClientOrderId();
+    }
+    const position = this.positionOf(req.symbol);
+    const signedQty = req.side === 'BUY' ? req.quantity : req.quantity.neg();
+    if (req.reduceOnly && violatesReduceOnly(position.amount, signedQty)) throw binanceErrors.reduceOnlyRejected();
+    const notional = req.quantity.times(market.markPrice);
+    const minNotional = market.rules.minNotional;
+    if (!req.reduceOnly && minNotional !== null && notional.lt(minNotional)) throw binanceErrors.minNotional(minNotional);
+    this.checkMargin(position, signedQty, market);
+    return this.fill(req, position, signedQty, market.markPrice);
+  }
+
+  private checkMargin(position: PositionState, signedQty: Decimal, market: MarketState): void {
+    const opening = openingQty(position.amount, signedQty);
+    if (opening.isZero()) return;
+    const required = opening.times(market.markPrice).div(position.leverage);
+    if (required.gt(this.summary(market.rules.quoteAsset).availableBalance)) throw binanceErrors.marginInsufficient();
+  }
+
+  private fill(req: MarketOrderRequest, position: PositionState, signedQty: Decimal, price: Decimal): PaperOrder {
+    const at = this.now();
+    const result = applyFill(position, signedQty, price);
+    position.amount = result.amount;
+    position.entryPrice = result.entryPrice;
+    position.updateTime = at;
+    const asset = this.market(req.symbol).rules.quoteAsset;
+    this.wallets.set(asset, (this.wallets.get(asset) ?? new Decimal(0)).plus(result.realizedPnl));
+    const orderId = this.nextOrderId++;
+    const order: PaperOrder = {
+      orderId,
+      clientOrderId: req.clientOrderId ?? `paper-auto-${orderId}`,
+      symbol: req.symbol,
+      side: req.side,
+      type: 'MARKET',
+      origQty: req.quantity.toFixed(),
+      executedQty: req.quantity.toFixed(),
+      avgPrice: price.toFixed(),
+      cumQuote: req.quantity.times(price).toFixed(),
+      reduceOnly: req.reduceOnly,
+      status: 'FILLED',
+      time: at,
+      updateTime: at,
+    };
+    this.orders.push(order);
+    this.ordersByClientId.set(orderKey(order.symbol, order.clientOrderId), order);
+    return order;
+  }
+
+  findOrder(symbol: string, query: { orderId?: number; clientOrderId?: string }): PaperOrder {
+    this.market(symbol);
+    const found =
+      query.orderId !== undefined
+        ? this.orders.find((o) => o.symbol === symbol && o.orderId === query.orderId)
+        : this.ordersByClientId.get(orderKey(symbol, query.clientOrderId ?? ''));
+    if (found === undefined) throw binanceErrors.orderNotFound();
+    return found;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The one exchange interface activities use. Symbols are exchange ids (`BTCUSDT`); quantities and
+ * prices are decimal strings. Implementations classify every failure as a VenueError.
+ */
+
+export type VenueName = 'paper' | 'binance-demo' | 'binance-live';
+
+export const VENUE_NAMES: readonly VenueName[] = ['paper', 'binance-demo', 'binance-live'];
+
+export interface MarketRules {
+  symbol: string; // BTCUSDT
+  ccxtSymbol: string; // BTC/USDT:USDT
+  baseAsset: string;
+  quoteAsset: string;
+  stepSize: string;
+  minQty: string;
+  tickSize: string;
+  minNotional: string | null;
+}
+
+export interface Position {
+  symbol: string;
+  /** Signed decimal string: > 0 long, < 0 short, "0" when flat. */
+  amount: string;
+  markPrice: string;
+}
+
+export type OrderSide = 'BUY' | 'SELL';
+
+export interface OrderRequest {
+  symbol: string;
+  side: OrderSide;
+  qty: string;
+  clientOrderId: string;
+}
+
+export interface OrderReport {
+  clientOrderId: string;
+  exchangeOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  qty: string;
+  status: 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED' | 'REJECTED';
+  filledQty: string;
+  avgPrice: string;
+  updatedAt: number;
+  /** True when the exchange already had an order with this client id and this is that order. */
+  duplicate?: boolean;
+}
+
+/**
+ * - retryable: nothing happened at the exchange (or it is safe to try again as is);
+ * - rejected: the exchange refused; retrying the same request gives the same answer;
+ * - ambiguous: an order call may or may not have reached the book; look it up by client id first.
+ */
+export type VenueErrorKind = 'retryable' | 'rejected' | 'ambiguous';
+
+export interface VenueErrorDetails {
+  kind: VenueErrorKind;
+  /** The ccxt error class name (e.g. InsufficientFunds), or the local check that failed. */
+  errorClass: string;
+  exchangeCode: number | null;
+  exchangeReason: string;
+}
+
+export class VenueError extends Error {
+  override readonly name = 'VenueError';
+  readonly kind: VenueErrorKind;
+  readonly errorClass: string;
+  readonly exchangeCode: number | null;
+  readonly exchangeReason: string;
+
+  constructor(details: VenueErrorDetails) {
+    const code = details.exchangeCode === null ? '' : ` ${details.exchangeCode}`;
+    super(`${details.kind} venue error ${details.errorClass}${code}: ${details.exchangeReason}`);
+    this.kind = details.kind;
+    this.errorClass = details.errorClass;
+    this.exchangeCode = details.exchangeCode;
+    this.exchangeReason = details.exchangeReason;
+  }
+}
+
+export interface Venue {
+  readonly name: VenueName;
+  markets(): Promise<MarketRules[]>;
+  market(symbol: string): Promise<MarketRules>;
+  position(symbol: string): Promise<Position>;
+  placeReduceOnlyMarketOrder(req: OrderRequest): Promise<OrderReport>;
+  findOrder(symbol: string, clientOrderId: string): Promise<OrderReport | null>;
+  close(): Promise<void>;
+}
+
+export interface VenueConfig {
+  venue: VenueName;
+  /** Paper venue only: the paper exchange's base URL (http://127.0.0.1:PORT). */
+  baseUrl?: string;
+  apiKey: string;
+  secret: string;
+  timeoutMs?: number;
+}

@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../../src/exchange/paper/index.js';
+import type { FaultInput } from '../../src/exchange/paper/index.js';
+import type { VenueConfig } from '../../src/exchange/venue.js';
+
+export const SEED_PATH = fileURLToPath(new URL('../../scenarios/seed.json', import.meta.url));
+export const BTC = 'BTC/USDT:USDT';
+
+export async function startSeedPaper(now?: () => number): Promise<PaperExchange> {
+  const scenario = await loadScenarioFile(SEED_PATH);
+  return startPaperExchange({ port: 0, scenario, ...(now ? { now } : {}) });
+}
+
+export function paperConfig(paper: PaperExchange, overrides: Partial<VenueConfig> = {}): VenueConfig {
+  return { venue: 'paper', baseUrl: paper.url, apiKey: 'paper-key', secret: 'paper-secret', timeoutMs: 3000, ...overrides };
+}
+
+export async function admin(paper: PaperExchange, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${paper.url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+export async function addFault(paper: PaperExchange, fault: FaultInput): Promise<void> {
+  const res = await admin(paper, 'POST', '/_paper/faults', fault);
+  if (res.status !== 200) throw new Error(`fault refused: ${JSON.stringify(res.body)}`);
+}
+
+/** Rejects with whatever the promise throws; fails the test when it resolves. */
+export async function caught(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & Record<string, unknown>;
+  }
+  throw new Error('expected a failure, got success');
+}
