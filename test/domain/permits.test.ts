@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { closeQuantity, decideGovernorPermit, decidePositionPermit } from '../../src/domain/permits.js';
+import type { Plan } from '../../src/domain/plan.js';
+
+const plan: Plan = { plan_id: 'f1a8d7f48713d5cf', symbol: 'BTCUSDT', action: 'PARTIAL_75', kill_score: 0.539, decision: 'EXECUTE', timestamp: 1769301008 };
+const market = { stepSize: '0.001', minQty: '0.001' };
+const now = Date.parse('2026-01-25T00:30:08.977Z');
+const governor = (over: Partial<Parameters<typeof decideGovernorPermit>[0]> = {}) =>
+  decideGovernorPermit({ plan, sequence: 1, positionAmount: '0.062', markPrice: '60000', market, pausedScope: null, maxOrderNotional: null, now, ttlSeconds: 15, ...over });
+
+describe('governor permit (P3.2)', () => {
+  it('sizes 75 % of 0.062 to 0.046 on a 0.001 step, notional at the mark price', () => {
+    const p = governor();
+    expect(p).toMatchObject({ granted: true, reason: null, side: 'SELL', computed_qty: 0.046, computed_notional: 2760, ttl_seconds: 15, consumed: false });
+    expect(p.permit_key).toBe('quantum:permit:f1a8d7f48713d5cf');
+    expect(p.created_at).toBe('2026-01-25T00:30:08.977Z');
+    expect(p.expires_at).toBe('2026-01-25T00:30:23.977Z');
+  });
+
+  it('closes a short with a BUY', () => {
+    expect(governor({ positionAmount: '-0.062' })).toMatchObject({ granted: true, side: 'BUY', computed_qty: 0.046 });
+  });
+
+  it.each([
+    ['PARTIAL_25', '0.015'],
+    ['PARTIAL_50', '0.031'],
+    ['FULL_CLOSE', '0.062'],
+  ] as const)('%s of 0.062 is %s', (action, qty) => {
+    expect(closeQuantity('0.062', action, '0.001')).toBe(qty);
+  });
+
+  it('denies while trading is paused', () => {
+    expect(governor({ pausedScope: 'global' })).toMatchObject({ granted: false, reason: 'trading_paused', computed_qty: 0 });
+  });
+
+  it('denies a quantity under the market minimum', () => {
+    expect(governor({ positionAmount: '0.001', plan: { ...plan, action: 'PARTIAL_25' } })).toMatchObject({ granted: false, reason: 'qty_below_min' });
+  });
+
+  it('denies above the max notional per order', () => {
+    expect(governor({ maxOrderNotional: '2000' })).toMatchObject({ granted: false, reason: 'max_notional_exceeded' });
+    expect(governor({ maxOrderNotional: '2760' })).toMatchObject({ granted: true });
+  });
+
+  it('denies a flat position and an unknown market', () => {
+    expect(governor({ positionAmount: '0' })).toMatchObject({ granted: false, reason: 'no_position' });
+    expect(governor({ market: null })).toMatchObject({ granted: false, reason: 'unknown_symbol' });
+  });
+});
+
+describe('position-state permit (P3.3)', () => {
+  const check = (exchangeAmount: string, ledgerAmount: string, tolerance = '0.001') =>
+    decidePositionPermit({ plan, sequence: 1, exchangeAmount, ledgerAmount, tolerance, now, ttlSeconds: 15 });
+
+  it('denies the seed mismatch with the seed context', () => {
+    const p = check('0.062', '0.002');
+    expect(p).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch', permit_key: 'quantum:permit:p33:f1a8d7f48713d5cf' });
+    expect(p.context).toEqual({ exchange_amt: 0.062, ledger_amt: 0.002, diff: 0.06, tolerance: 0.001 });
+  });
+
+  it('allows a difference equal to the tolerance, exactly (no float drift)', () => {
+    expect(check('0.062', '0.061')).toMatchObject({ allow: true, reason: null });
+    expect(check('0.3', '0.2', '0.1').allow).toBe(true); // 0.3 - 0.2 is 0.09999999999999998 in floats
+    expect(check('0.062', '0.0609').allow).toBe(false);
+  });
+});
