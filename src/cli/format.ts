@@ -52,7 +52,7 @@ export function timelineRows(state: ChainState): TimelineRow[] {
   }));
 }
 
-function table(rows: TimelineRow[]): string {
+export function renderTimeline(rows: TimelineRow[]): string {
   const headers: TimelineRow = { time: 'Time (UTC)', layer: 'Layer', action: 'Action', result: 'Result', ttl: 'TTL' };
   const keys = Object.keys(headers) as (keyof TimelineRow)[];
   const widths = keys.map((k) => Math.max(headers[k].length, ...rows.map((r) => r[k].length)));
@@ -63,7 +63,7 @@ function table(rows: TimelineRow[]): string {
 
 export function renderChain(state: ChainState, uiUrl: string | null): string {
   const head = `Plan ${state.plan_id} · ${state.action} ${state.symbol} · ${state.state}${state.reason ? ` (${state.reason})` : ''} · stage ${state.stage}`;
-  const lines = [head, '', table(timelineRows(state))];
+  const lines = [head, '', renderTimeline(timelineRows(state))];
   if (state.order) {
     const o = state.order;
     lines.push('', `Order ${o.client_order_id} (exchange id ${o.exchange_order_id}): ${o.side} ${o.filled_qty}/${o.qty} @ ${o.avg_price}, ${o.status}`);
@@ -76,4 +76,11 @@ export function renderChain(state: ChainState, uiUrl: string | null): string {
 export function workflowUiUrl(uiBase: string | null, namespace: string, workflowId: string): string | null {
   if (!uiBase) return null;
   return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** A plain text table: the first row is the header. */
+export function renderTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(rows[0]!), ...rows.slice(1).map(line)].join('\n');
 }

@@ -15,7 +15,9 @@ import { runWorkerProcess } from '../workers/main.js';
 import { connectTemporal, operatorName, type CliTemporal } from './connect.js';
 import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
 import { CliError, ExitCode } from './errors.js';
-import { renderChain, workflowUiUrl } from './format.js';
+import { renderChain, renderTable, renderTimeline, workflowUiUrl } from './format.js';
+import { listPlans, listQuery, type ListFilters } from './list.js';
+import { traceRows } from './trace.js';
 import { print, printJson, readPlanInput } from './io.js';
 import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from './operator.js';
 import { chainStateOf, planHandle } from './plans.js';
@@ -101,7 +103,7 @@ program
 program
   .command('paper')
   .description('run the paper exchange alone')
-  .option('--port <port>', 'port (0 = any free port, printed)', '0')
+  .option('--port <port>', 'port (0 = any free port, printed); PAPER_EXCHANGE_URL defaults to 127.0.0.1:8899', '8899')
   .option('--scenario <file>', 'scenario file (markets, prices, positions, balances)', SEED_SCENARIO_FILE)
   .action(async (opts: { port: string; scenario: string }) => {
     const paper = await startPaperExchange({ port: Number(opts.port), scenario: await loadScenarioFile(opts.scenario) });
@@ -187,6 +189,48 @@ program
       const outcome = await reconcileSymbol({ client: t.client, taskQueue: t.taskQueue, who: operatorName() }, symbol, opts.reason);
       if (outcome.sync) return print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}); no plan was waiting`);
       print(`reconcile signalled to ${outcome.signalled.length} waiting plan(s): ${outcome.signalled.join(', ')}`);
+    });
+  });
+
+program
+  .command('trace')
+  .description("a plan's permit chain as a timeline (layer, time, action, result, TTL), rebuilt from its Temporal history")
+  .argument('<plan_id>')
+  .option('--json', 'print the rows as JSON')
+  .action(async (planId: string, opts: { json?: boolean }) =>
+    withTemporal(async (t) => {
+      const { handle } = await planHandle(t.client, planId);
+      const rows = traceRows(await handle.fetchHistory());
+      const ui = workflowUiUrl(t.uiUrl, t.namespace, workflowIdForPlan(planId));
+      if (opts.json) return printJson({ plan_id: planId, workflow_id: workflowIdForPlan(planId), ui, rows });
+      print(`Permit chain of plan ${planId} (${workflowIdForPlan(planId)})`);
+      print('');
+      print(renderTimeline(rows));
+      if (ui) print(`\nWeb UI: ${ui}`);
+    }),
+  );
+
+program
+  .command('list')
+  .description('plans, filtered through their search attributes (PermitSymbol, PermitOutcome, PermitStage)')
+  .option('--symbol <symbol>', 'e.g. BTCUSDT')
+  .option('--outcome <outcome>', 'RUNNING, EXECUTED, DENIED, EXPIRED, CANCELLED or FAILED')
+  .option('--stage <stage>', 'governor, position_check, awaiting_reconcile, paused, placing, booking or done')
+  .option('--running', 'only plans still running')
+  .option('--limit <n>', 'at most this many plans', '50')
+  .option('--json', 'print JSON')
+  .action(async (opts: ListFilters & { limit: string; json?: boolean }) => {
+    const query = listQuery(opts);
+    const limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit <= 0) throw new CliError(`invalid --limit "${opts.limit}": a positive whole number`, ExitCode.invalid);
+    await withTemporal(async (t) => {
+      const plans = (await listPlans(t.client, opts, limit)).map((p) => ({ ...p, ui: workflowUiUrl(t.uiUrl, t.namespace, p.workflow_id) }));
+      if (opts.json) return printJson({ query, plans });
+      if (plans.length === 0) return print(`no plans match: ${query}`);
+      print(renderTable([
+        ['PLAN', 'SYMBOL', 'ACTION', 'STAGE', 'OUTCOME', 'REASON', 'STARTED (UTC)', 'WEB UI'],
+        ...plans.map((p) => [p.plan_id, p.symbol ?? '-', p.action ?? '-', p.stage ?? '-', p.outcome ?? '-', p.reason ?? '-', p.started_at.slice(0, 23), p.ui ?? '-']),
+      ]));
     });
   });
 

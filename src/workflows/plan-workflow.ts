@@ -17,6 +17,7 @@ import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js'
 import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import { clientOrderIdForPlan } from '../domain/plan.js';
+import { describeGovernor, describeP33 } from '../domain/describe.js';
 import { ChainRecorder } from './chain-recorder.js';
 import {
   chainStateQuery,
@@ -223,19 +224,4 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     if (!isCancellation(err)) throw err;
     return CancellationScope.nonCancellable(async () => chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
   }
-}
-
-function clock(iso: string): string {
-  return iso.slice(11, 23);
-}
-
-export function describeGovernor(p: GovernorPermit): string {
-  if (!p.granted) return `Governor: denied — ${p.reason}`;
-  return `Governor: granted ${p.side} ${p.computed_qty} ${p.symbol}, notional ${p.computed_notional}, expires ${clock(p.expires_at)}`;
-}
-
-export function describeP33(p: PositionPermit): string {
-  const c = p.context;
-  if (p.allow) return `P3.3: allowed — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt}, diff ${c.diff} ≤ tolerance ${c.tolerance}, expires ${clock(p.expires_at)}`;
-  return `P3.3: denied ${p.reason} — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt}, diff ${c.diff} > tolerance ${c.tolerance}`;
 }

@@ -1,0 +1,69 @@
+// `permitctl list`: plans found through the search attributes the workflow keeps up to date.
+import type { Client } from '@temporalio/client';
+import type { ChainStage, PlanState } from '../domain/chain.js';
+import { SYMBOL_PATTERN } from '../domain/plan.js';
+import { PLAN_WORKFLOW_TYPE, SearchAttributes } from '../workflows/definitions.js';
+import { CliError, ExitCode } from './errors.js';
+
+const OUTCOMES: PlanState[] = ['RUNNING', 'EXECUTED', 'DENIED', 'EXPIRED', 'CANCELLED', 'FAILED'];
+const STAGES: ChainStage[] = ['governor', 'position_check', 'awaiting_reconcile', 'paused', 'placing', 'booking', 'done'];
+
+export interface ListFilters {
+  symbol?: string;
+  outcome?: string;
+  stage?: string;
+  running?: boolean;
+}
+
+export interface ListedPlan {
+  plan_id: string;
+  workflow_id: string;
+  symbol: string | null;
+  action: string | null;
+  stage: string | null;
+  outcome: string | null;
+  reason: string | null;
+  kill_score: number | null;
+  started_at: string;
+  status: string;
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  const upper = name === 'outcome' ? value.toUpperCase() : value;
+  if (!(allowed as readonly string[]).includes(upper)) throw new CliError(`invalid --${name} "${value}": one of ${allowed.join(', ')}`, ExitCode.invalid);
+  return upper as T;
+}
+
+/** The visibility query for the filters; every value is checked against a closed set or a strict pattern. */
+export function listQuery(filters: ListFilters): string {
+  const clauses = [`WorkflowType = '${PLAN_WORKFLOW_TYPE}'`];
+  if (filters.symbol !== undefined) {
+    if (!SYMBOL_PATTERN.test(filters.symbol)) throw new CliError(`invalid --symbol "${filters.symbol}": an upper-case futures symbol such as BTCUSDT`, ExitCode.invalid);
+    clauses.push(`PermitSymbol = '${filters.symbol}'`);
+  }
+  if (filters.outcome !== undefined) clauses.push(`PermitOutcome = '${oneOf('outcome', filters.outcome, OUTCOMES)}'`);
+  if (filters.stage !== undefined) clauses.push(`PermitStage = '${oneOf('stage', filters.stage, STAGES)}'`);
+  if (filters.running) clauses.push(`ExecutionStatus = 'Running'`);
+  return clauses.join(' AND ');
+}
+
+export async function listPlans(client: Client, filters: ListFilters, limit: number): Promise<ListedPlan[]> {
+  const plans: ListedPlan[] = [];
+  for await (const wf of client.workflow.list({ query: listQuery(filters), pageSize: Math.min(limit, 1000) })) {
+    const sa = wf.typedSearchAttributes;
+    plans.push({
+      plan_id: wf.workflowId.replace(/^plan-/, ''),
+      workflow_id: wf.workflowId,
+      symbol: sa.get(SearchAttributes.symbol) ?? null,
+      action: sa.get(SearchAttributes.action) ?? null,
+      stage: sa.get(SearchAttributes.stage) ?? null,
+      outcome: sa.get(SearchAttributes.outcome) ?? null,
+      reason: sa.get(SearchAttributes.denialReason) ?? null,
+      kill_score: sa.get(SearchAttributes.killScore) ?? null,
+      started_at: wf.startTime.toISOString(),
+      status: wf.status.name,
+    });
+    if (plans.length >= limit) break;
+  }
+  return plans;
+}
