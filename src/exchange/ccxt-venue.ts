@@ -14,7 +14,9 @@ import {
   type VenueName,
 } from './venue.js';
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+// Below the order attempt deadline (ORDER_ATTEMPT_TIMEOUT_MS, 10 s), so an unanswered call ends as a classified
+// timeout inside the activity, and a retry (lookup first) still fits in the 15 s permit window.
+const DEFAULT_TIMEOUT_MS = 5_000;
 const DUPLICATE_CLIENT_ORDER_ID = -4116;
 const ORDER_NOT_FOUND = -2013;
 

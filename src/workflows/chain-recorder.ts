@@ -37,7 +37,13 @@ export class ChainRecorder {
       this.state.stage = stage;
       upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
     }
-    setCurrentDetails(`**Stage:** ${stage}${details ? `\n\n${details}` : ''}`);
+    setCurrentDetails(`**Stage:** ${stage}${details ? `\n\n${details}` : ''}\n\n${this.timelineMarkdown()}`);
+  }
+
+  /** The chain so far as a Markdown table: the Web UI shows it as the workflow's current details. */
+  private timelineMarkdown(): string {
+    const rows = this.state.events.map((e) => `| ${e.at.slice(11, 23)} | ${e.kind} | ${e.summary.replace(/\|/g, '/')} |`);
+    return ['| Time (UTC) | Step | What happened |', '|---|---|---|', ...rows].join('\n');
   }
 
   /** The plan has reached the exchange or been refused for good: the chain's latency ends here. */
@@ -57,7 +63,7 @@ export class ChainRecorder {
     ];
     upsertSearchAttributes(updates);
     this.event('outcome', summary, { outcome, reason });
-    setCurrentDetails(`**${outcome}**${reason ? ` — ${reason}` : ''}\n\n${summary}`);
+    setCurrentDetails(`**${outcome}**${reason ? ` — ${reason}` : ''}\n\n${summary}\n\n${this.timelineMarkdown()}`);
     return this.state;
   }
 }
