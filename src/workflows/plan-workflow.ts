@@ -132,7 +132,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
         scheduleToCloseTimeout: windowMs,
         startToCloseTimeout: Math.min(policy.orderAttemptTimeoutMs, windowMs),
         retry: { ...exchangeRetry, nonRetryableErrorTypes: [...NON_RETRYABLE_ORDER_FAILURES] },
-        summary: `Order: reduce-only MARKET ${governor.side} ${governor.computed_qty} ${plan.symbol} (${clientOrderId}), window ${windowMs} ms`,
+        summary: `Order: reduce-only MARKET ${governor.side} ${governor.computed_qty} ${plan.symbol} (${clientOrderId}) · notional ${governor.computed_notional} · permits valid ${windowMs} ms more`,
       }).placeOrder({ plan, governorPermitId: governor.permit_id, positionPermitId: p33.permit_id, side: governor.side!, qty: governor.computed_qty, clientOrderId, deadline });
       return { kind: 'placed', order };
     } catch (err) {
@@ -190,7 +190,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
         if (reconciles >= policy.maxReconciles) return chain.finish('DENIED', p33.reason, describeP33(p33));
         chain.stage('awaiting_reconcile', `${describeP33(p33)}\n\nRun \`permitctl reconcile ${plan.symbol}\` within ${policy.reconcileWaitSeconds} s`);
         const signalled = await condition(() => reconcileRequests.length > 0, `${policy.reconcileWaitSeconds}s`, {
-          summary: `Awaiting reconcile of ${plan.symbol} (up to ${policy.reconcileWaitSeconds} s)`,
+          summary: `${describeP33(p33)} · awaiting reconcile (up to ${policy.reconcileWaitSeconds} s)`,
         });
         if (!signalled) return chain.finish('DENIED', p33.reason, `${describeP33(p33)}; no reconcile within ${policy.reconcileWaitSeconds} s`);
         reconciles += 1;

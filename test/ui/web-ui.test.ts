@@ -1,0 +1,74 @@
+// The permit chain is readable in the real Temporal Web UI: found by search attribute, with the governor,
+// position-check and order summaries and a denial's reason on the plan's page. Drives Debian's chromium.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../temporal/cli-path.js';
+import { newPlan } from '../support/plans.js';
+import { startChainStack, type ChainStack } from '../support/stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT_DIR = process.env.UPDATE_DOCS_SCREENSHOT ? join(PROJECT_ROOT, 'docs') : join(PROJECT_ROOT, 'test-results');
+
+let chain: ChainStack;
+let browser: Browser;
+let page: Page;
+const denied = newPlan('UIDENYUSDT', 'PARTIAL_50', 'ui-deny');
+const executed = newPlan('UIEXECUSDT', 'PARTIAL_75', 'ui-exec');
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does`);
+  chain = await startChainStack({
+    ui: true,
+    markets: [
+      { symbol: 'UIDENYUSDT', position: '0.1' },
+      { symbol: 'UIEXECUSDT', position: '0.062' },
+    ],
+    env: { RECONCILE_WAIT_SECONDS: '1' },
+  });
+  await chain.setLedger('UIEXECUSDT', '0.062');
+  await chain.setLedger('UIDENYUSDT', '0.002');
+  await Promise.all([chain.submit(denied), chain.submit(executed)]);
+  expect((await chain.result(denied.plan_id)).state).toBe('DENIED');
+  expect((await chain.result(executed.plan_id)).state).toBe('EXECUTED');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  page = await browser.newPage({ viewport: { width: 1600, height: 1100 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await chain?.stop();
+});
+
+const uiBase = () => `${chain.stack.uiUrl}/namespaces/${chain.stack.namespace}`;
+
+describe('Temporal Web UI', () => {
+  it('finds the denied plan by search attributes, and only it', async () => {
+    const query = `PermitSymbol = "UIDENYUSDT" AND PermitOutcome = "DENIED"`;
+    await page.goto(`${uiBase()}/workflows?query=${encodeURIComponent(query)}`);
+    await expect.poll(() => page.getByText(`plan-${denied.plan_id}`).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.getByText(`plan-${executed.plan_id}`).count()).toBe(0);
+    await page.getByRole('link', { name: `plan-${denied.plan_id}`, exact: true }).first().click();
+    await page.waitForURL(/\/workflows\/plan-/, { timeout: 20_000 });
+  });
+
+  it('shows the denied plan as a readable permit chain, with the denial reason', async () => {
+    await page.goto(`${uiBase()}/workflows/plan-${denied.plan_id}`);
+    await expect.poll(() => page.getByText('Governor (P3.2): permit for PARTIAL_50 UIDENYUSDT').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.getByText('Position check (P3.3): exchange vs ledger for UIDENYUSDT').count()).toBeGreaterThan(0);
+    // The awaiting-reconcile timer carries the P3.3 decision with its context.
+    expect(await page.getByText(/P3\.3: denied reconcile_required_qty_mismatch — exchange 0\.1 vs ledger 0\.002, diff 0\.098 > tolerance 0\.001/).count()).toBeGreaterThan(0);
+    expect(await page.getByText('"reason": "reconcile_required_qty_mismatch"').count()).toBeGreaterThan(0);
+  });
+
+  it('shows the executed plan with governor, position check and order summaries', async () => {
+    await page.goto(`${uiBase()}/workflows/plan-${executed.plan_id}`);
+    await expect.poll(() => page.getByText(/Order: reduce-only MARKET SELL 0\.046 UIEXECUSDT/).count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.getByText('Governor (P3.2): permit for PARTIAL_75 UIEXECUSDT').count()).toBeGreaterThan(0);
+    expect(await page.getByText('Position check (P3.3): exchange vs ledger for UIEXECUSDT').count()).toBeGreaterThan(0);
+    expect(await page.getByText(/Book fill SELL 0\.046 UIEXECUSDT/).count()).toBeGreaterThan(0);
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'web-ui-plan.png'), fullPage: true });
+  });
+});
