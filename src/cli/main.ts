@@ -1,17 +1,16 @@
 // permitctl: the operator's command line. Errors are one line on stderr; exit codes 0 ok, 1 other,
-// 2 invalid input or usage, 3 not found.
+// 2 invalid input or usage, 3 not found. Heavy parts (worker, stack, paper exchange) are imported only by
+// the commands that run them, so that status/submit/trace start fast.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isExecutable, workflowIdForPlan } from '../domain/plan.js';
-import { loadScenarioFile, startPaperExchange } from '../exchange/paper/index.js';
+import { runBridgeUntil } from '../intake/run-bridge.js';
 import { startPlanWorkflow } from '../intake/start-plan.js';
 import { chainPolicyFromEnv } from '../runtime/chain-config.js';
-import { startEmbeddedStack } from '../stack/embedded-stack.js';
-import { storeConfigFromEnv } from '../store/index.js';
+import { storeConfigFromEnv } from '../store/config.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
 import type { ChainState } from '../domain/chain.js';
-import { runWorkerProcess } from '../workers/main.js';
 import { connectTemporal, operatorName, type CliTemporal } from './connect.js';
 import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
 import { CliError, ExitCode } from './errors.js';
@@ -64,12 +63,14 @@ program
   .option('--temporal-port <port>', 'Temporal gRPC port (0 = any free port)', '7233')
   .action(async (opts: { scenario: string; uiPort: string; temporalPort: string }) => {
     const dataDir = storeConfigFromEnv().dataDir!;
+    const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
     const stack = await startEmbeddedStack({ dataDir, scenarioPath: opts.scenario, uiPort: Number(opts.uiPort), temporalPort: Number(opts.temporalPort) });
     print(`permit-chain is up (Ctrl-C stops everything)`);
     print(`  Temporal:        ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`);
     print(`  Web UI:          ${stack.uiUrl ?? '(set TEMPORAL_UI_URL)'}`);
     print(`  paper exchange:  ${stack.paper?.url ?? '(not started: another venue is configured)'}`);
     print(`  store:           ${stack.services.store.kind}${stack.services.store.kind === 'embedded' ? ` in ${dataDir}` : ''}`);
+    if (stack.bridge) print(`  Redis intake:    ${stack.bridge.config.stream} (group ${stack.bridge.config.group}, dead letters ${stack.bridge.config.dlqStream})`);
     print(`  try:             permitctl submit ${join('scenarios', 'seed-plan.json')} --wait`);
     await untilSignal();
     print('stopping…');
@@ -82,6 +83,7 @@ program
   .option('--exit', 'stop the stack when the scenario has run instead of keeping it up')
   .action(async (opts: { exit?: boolean }) => {
     const mainDataDir = storeConfigFromEnv().dataDir!;
+    const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
     const stack = await startEmbeddedStack({ dataDir: freshDemoDir(mainDataDir), announceDir: mainDataDir, scenarioPath: join(PROJECT_ROOT, SEED_SCENARIO_FILE), uiPort: 0 });
     try {
       await runSeedScenario(stack, PROJECT_ROOT, print);
@@ -98,7 +100,7 @@ program
 program
   .command('worker')
   .description('run a worker (configuration from the environment: TEMPORAL_*, DATABASE_URL, EXCHANGE_*)')
-  .action(async () => runWorkerProcess());
+  .action(async () => (await import('../workers/main.js')).runWorkerProcess());
 
 program
   .command('paper')
@@ -106,11 +108,25 @@ program
   .option('--port <port>', 'port (0 = any free port, printed); PAPER_EXCHANGE_URL defaults to 127.0.0.1:8899', '8899')
   .option('--scenario <file>', 'scenario file (markets, prices, positions, balances)', SEED_SCENARIO_FILE)
   .action(async (opts: { port: string; scenario: string }) => {
+    const { loadScenarioFile, startPaperExchange } = await import('../exchange/paper/index.js');
     const paper = await startPaperExchange({ port: Number(opts.port), scenario: await loadScenarioFile(opts.scenario) });
     print(`paper exchange listening on ${paper.url}`);
     await untilSignal();
     await paper.close();
   });
+
+program
+  .command('bridge')
+  .description('start every EXECUTE plan published to the Redis plan stream (REDIS_URL, PLAN_STREAM, PLAN_STREAM_GROUP, …); Ctrl-C stops after the starts in flight')
+  .option('--stream <key>', 'plan stream (default PLAN_STREAM or quantum:stream:apply.plan)')
+  .option('--group <name>', 'consumer group (default PLAN_STREAM_GROUP or permit-chain)')
+  .option('--consumer <name>', 'consumer name, stable per replica (default PLAN_STREAM_CONSUMER or hostname-pid)')
+  .action(async (opts: { stream?: string; group?: string; consumer?: string }) =>
+    withTemporal(async (t) => {
+      const temporal = { client: t.client, taskQueue: t.taskQueue, policy: chainPolicyFromEnv() };
+      await runBridgeUntil({ temporal, until: untilSignal(), config: { stream: opts.stream, group: opts.group, consumer: opts.consumer } });
+    }),
+  );
 
 program
   .command('submit')

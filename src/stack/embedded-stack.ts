@@ -10,7 +10,10 @@ import { chainPolicyFromEnv } from '../runtime/chain-config.js';
 import { connectionOptions, temporalConfigFromEnv } from '../runtime/temporal-config.js';
 import type { ChainPolicy } from '../workflows/definitions.js';
 import { openChainServices, type ChainServices } from '../workers/chain-services.js';
+import { RedisPlanBridge } from '../intake/redis-bridge.js';
+import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
 import { installTemporalRuntime } from '../workers/runtime.js';
+import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
 
 export interface StackOptions {
@@ -34,21 +37,9 @@ export interface EmbeddedStack {
   services: ChainServices;
   worker: Worker;
   policy: ChainPolicy;
+  /** The Redis plan bridge, running when REDIS_URL is set. */
+  bridge: RedisPlanBridge | null;
   stop(): Promise<void>;
-}
-
-/** What a second `permitctl` process needs to find the running embedded stack. */
-export interface StackFile {
-  pid: number;
-  temporalAddress: string;
-  namespace: string;
-  taskQueue: string;
-  uiUrl: string | null;
-  paperUrl: string | null;
-}
-
-export function stackFilePath(dataDir: string): string {
-  return join(dataDir, 'stack.json');
 }
 
 export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedStack> {
@@ -70,9 +61,12 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
     const usePaper = (env.EXCHANGE_VENUE ?? 'paper') === 'paper' && !env.PAPER_EXCHANGE_URL;
     const paper = usePaper ? await startPaperExchange({ port: 0, scenario: await loadScenarioFile(opts.scenarioPath) }) : null;
     if (paper) cleanups.push(() => paper.close());
+    const mirror = permitMirrorFromEnv(env);
+    if (mirror) cleanups.push(() => mirror.close());
     const services = await openChainServices(env, {
       store: { ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), dataDir: opts.dataDir, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) },
       ...(paper ? { venue: { baseUrl: paper.url } } : {}),
+      ...(mirror ? { mirror } : {}),
     });
     cleanups.push(() => services.close());
     const cfg = { ...temporalCfg, address };
@@ -93,6 +87,12 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
+    const policy = chainPolicyFromEnv(env);
+    const bridge = env.REDIS_URL ? new RedisPlanBridge({ temporal: { client, taskQueue: cfg.taskQueue, policy }, env }) : null;
+    if (bridge) {
+      bridge.start();
+      cleanups.push(() => bridge.stop());
+    }
     const uiUrl = devServer?.uiUrl ?? env.TEMPORAL_UI_URL ?? null;
     const file: StackFile = { pid: process.pid, temporalAddress: address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, uiUrl, paperUrl: paper?.url ?? null };
     const announceDir = opts.announceDir ?? opts.dataDir;
@@ -108,7 +108,8 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       paper,
       services,
       worker,
-      policy: chainPolicyFromEnv(env),
+      policy,
+      bridge,
       stop: stopAll,
     };
   } catch (err) {

@@ -1,0 +1,35 @@
+// Records plan workflow histories as replay fixtures (test/fixtures/histories/*.binpb). Re-run after a
+// deliberate, versioned change to the workflow: `npx tsx scripts/record-histories.ts`.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import protos from '@temporalio/proto';
+import { runSeedScenario } from '../src/cli/demo.js';
+import { workflowIdForPlan } from '../src/domain/plan.js';
+import { startPlanWorkflow } from '../src/intake/start-plan.js';
+import { startEmbeddedStack } from '../src/stack/embedded-stack.js';
+import { PROJECT_ROOT } from '../temporal/cli-path.js';
+
+const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+const dataDir = mkdtempSync(join(tmpdir(), 'permit-chain-record-'));
+const env: NodeJS.ProcessEnv = { ...process.env, RECONCILE_WAIT_SECONDS: '1', PERMIT_CHAIN_DATA_DIR: dataDir };
+delete env.TEMPORAL_ADDRESS;
+delete env.DATABASE_URL;
+const stack = await startEmbeddedStack({ dataDir, scenarioPath: join(PROJECT_ROOT, 'scenarios', 'seed.json'), env, uiPort: false });
+try {
+  const seed = await runSeedScenario(stack, PROJECT_ROOT, () => undefined);
+  const denied = { plan_id: 'replay-denied', symbol: 'BTCUSDT', action: 'PARTIAL_25' as const, kill_score: 0.9, decision: 'EXECUTE', timestamp: 1769301100 };
+  await stack.services.store.adjustLedger({ venue: stack.services.settings.venueName, symbol: 'BTCUSDT', target: '0.5', who: 'record-histories', why: 'force a P3.3 mismatch', command: 'record' });
+  await startPlanWorkflow(stack.client, denied, { taskQueue: stack.taskQueue, policy: stack.policy });
+  await stack.client.workflow.getHandle(workflowIdForPlan(denied.plan_id)).result();
+  for (const [name, planId] of [['seed-executed', seed.plan_id], ['denied', denied.plan_id]] as const) {
+    // Binary protobuf, encoded and decoded by @temporalio/proto's own types (the JSON route crosses two
+    // copies of protobufjs that npm does not dedupe, see test/replay/replay.test.ts).
+    const history = await stack.client.workflow.getHandle(workflowIdForPlan(planId)).fetchHistory();
+    writeFileSync(join(OUT, `${name}.binpb`), protos.temporal.api.history.v1.History.encode(history).finish());
+    console.log(`recorded ${name}: ${history.events?.length} events`);
+  }
+} finally {
+  await stack.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
