@@ -139,6 +139,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
         side: req.side,
         qty: decimalText(String(req.qty)),
         clientOrderId: req.clientOrderId,
+        validUntil: req.deadline,
       });
       return placedOrder(report, report.duplicate === true, now());
     } catch (err) {
@@ -212,10 +213,17 @@ function placedOrder(report: OrderReport, foundByLookup: boolean, at: number): P
   };
 }
 
+/** Binance -1021: "Timestamp for this request is outside of the recvWindow". */
+const STALE_TIMESTAMP = -1021;
+
 /** Maps a venue error onto the failure type the workflow decides on. */
 function toFailure(err: unknown, call: 'read' | 'order'): unknown {
   if (!(err instanceof VenueError)) return err;
   const details = { errorClass: err.errorClass, exchangeCode: err.exchangeCode, exchangeReason: err.exchangeReason };
+  if (call === 'order' && err.exchangeCode === STALE_TIMESTAMP) {
+    // The exchange got to the order after its recvWindow (the permits' deadline): it was not executed.
+    return ApplicationFailure.nonRetryable(`exchange refused the order as arriving after the permits expired: ${err.exchangeReason}`, FailureTypes.permitExpired, details);
+  }
   if (err.kind === 'rejected') {
     const code = err.exchangeCode === null ? '' : ` (${err.exchangeCode})`;
     return ApplicationFailure.nonRetryable(`${err.exchangeReason}${code}`, FailureTypes.exchangeRejected, details);

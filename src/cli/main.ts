@@ -8,6 +8,7 @@ import { isExecutable, workflowIdForPlan } from '../domain/plan.js';
 import { runBridgeUntil } from '../intake/run-bridge.js';
 import { startPlanWorkflow } from '../intake/start-plan.js';
 import { chainPolicyFromEnv } from '../runtime/chain-config.js';
+import { preferredOrFreePort } from '../runtime/ports.js';
 import { storeConfigFromEnv } from '../store/config.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
 import type { ChainState } from '../domain/chain.js';
@@ -59,12 +60,12 @@ program
   .command('up')
   .description('run the embedded stack in the foreground: Temporal dev server + Web UI, paper exchange, store, worker (Ctrl-C stops all)')
   .option('--scenario <file>', 'paper exchange scenario', SEED_SCENARIO_FILE)
-  .option('--ui-port <port>', 'Web UI port (0 = any free port)', '8233')
-  .option('--temporal-port <port>', 'Temporal gRPC port (0 = any free port)', '7233')
+  .option('--ui-port <port>', 'Web UI port (taken or 0: any free port)', '8233')
+  .option('--temporal-port <port>', 'Temporal gRPC port (taken or 0: any free port)', '7233')
   .action(async (opts: { scenario: string; uiPort: string; temporalPort: string }) => {
     const dataDir = storeConfigFromEnv().dataDir!;
     const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
-    const stack = await startEmbeddedStack({ dataDir, scenarioPath: opts.scenario, uiPort: Number(opts.uiPort), temporalPort: Number(opts.temporalPort) });
+    const stack = await startEmbeddedStack({ dataDir, scenarioPath: opts.scenario, uiPort: await preferredOrFreePort(Number(opts.uiPort)), temporalPort: await preferredOrFreePort(Number(opts.temporalPort)) });
     print(`permit-chain is up (Ctrl-C stops everything)`);
     print(`  Temporal:        ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`);
     print(`  Web UI:          ${stack.uiUrl ?? '(set TEMPORAL_UI_URL)'}`);
@@ -84,7 +85,7 @@ program
   .action(async (opts: { exit?: boolean }) => {
     const mainDataDir = storeConfigFromEnv().dataDir!;
     const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
-    const stack = await startEmbeddedStack({ dataDir: freshDemoDir(mainDataDir), announceDir: mainDataDir, scenarioPath: join(PROJECT_ROOT, SEED_SCENARIO_FILE), uiPort: 0 });
+    const stack = await startEmbeddedStack({ dataDir: freshDemoDir(mainDataDir), announceDir: mainDataDir, scenarioPath: join(PROJECT_ROOT, SEED_SCENARIO_FILE), uiPort: await preferredOrFreePort(8233) });
     try {
       await runSeedScenario(stack, PROJECT_ROOT, print);
       if (!opts.exit) {

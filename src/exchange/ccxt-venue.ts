@@ -134,6 +134,14 @@ function toOrderReport(raw: RawOrder): OrderReport {
   };
 }
 
+const MAX_RECV_WINDOW_MS = 60_000;
+
+/** Binance refuses a signed request it processes more than recvWindow ms after its timestamp (now). */
+function recvWindowUntil(validUntil: number | undefined): { recvWindow?: number } {
+  if (validUntil === undefined) return {};
+  return { recvWindow: Math.min(MAX_RECV_WINDOW_MS, Math.max(1, Math.floor(validUntil - Date.now()))) };
+}
+
 /** Refuses quantities ccxt would otherwise silently truncate to the step. */
 function checkQuantity(qty: string, rules: MarketRules): void {
   const reject = (reason: string) =>
@@ -214,7 +222,7 @@ class CcxtVenue implements Venue {
     const rules = await this.market(req.symbol);
     checkQuantity(req.qty, rules);
     const side = req.side === 'BUY' ? 'buy' : 'sell';
-    const params = { reduceOnly: true, newClientOrderId: req.clientOrderId };
+    const params = { reduceOnly: true, newClientOrderId: req.clientOrderId, ...recvWindowUntil(req.validUntil) };
     try {
       const order = await this.#call(
         () => this.#exchange.createOrder(rules.ccxtSymbol, 'market', side, Number(req.qty), undefined, params),

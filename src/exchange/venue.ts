@@ -32,6 +32,11 @@ export interface OrderRequest {
   side: OrderSide;
   qty: string;
   clientOrderId: string;
+  /**
+   * Epoch ms after which the exchange must refuse the order even if the request reaches it in time
+   * (sent as Binance's recvWindow): a request held up on the way never executes after its permits.
+   */
+  validUntil?: number;
 }
 
 export interface OrderReport {

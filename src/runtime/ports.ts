@@ -12,3 +12,13 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** `preferred` when it is free on 127.0.0.1, else any free port (0 always means any). */
+export async function preferredOrFreePort(preferred: number): Promise<number> {
+  if (preferred === 0) return freePort();
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(freePort()));
+    server.listen(preferred, '127.0.0.1', () => server.close(() => resolve(preferred)));
+  });
+}

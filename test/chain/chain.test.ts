@@ -1,0 +1,221 @@
+// The permit chain on one shared embedded stack (PostgreSQL store): happy path, duplicate submits,
+// operator pauses, retried and refused exchange calls, an order whose answer was lost.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pausePlan, resumePlan, setGlobalTrading, type OperatorContext } from '../../src/cli/operator.js';
+import { eventKinds, executionsOf, newPlan, sleep, waitForStage } from '../support/plans.js';
+import { startChainStack, type ChainStack } from '../support/stack.js';
+
+const POSITION_RISK = '/fapi/v3/positionRisk';
+const ORDER = '/fapi/v1/order';
+
+const MARKETS = [
+  { symbol: 'HAPPYUSDT', position: '0.062', markPrice: '60000' },
+  { symbol: 'DUPUSDT', position: '1', markPrice: '100' },
+  { symbol: 'PAUSEUSDT', position: '1', markPrice: '100' },
+  { symbol: 'GPAUSEAUSDT', position: '1', markPrice: '100' },
+  { symbol: 'GPAUSEBUSDT', position: '-2', markPrice: '100' },
+  { symbol: 'RETRYUSDT', position: '1', markPrice: '100' },
+  { symbol: 'REJECTUSDT', position: '1', markPrice: '100' },
+  { symbol: 'AMBIGUSDT', position: '1', markPrice: '100' },
+  { symbol: 'DENYUSDT', position: '1', markPrice: '100' },
+];
+
+describe('permit chain', () => {
+  let t: ChainStack;
+  let ops: OperatorContext;
+
+  beforeAll(async () => {
+    t = await startChainStack({
+      markets: MARKETS,
+      database: 'postgres',
+      env: { EXCHANGE_TIMEOUT_MS: '2000', ORDER_ATTEMPT_TIMEOUT_MS: '4000', RECONCILE_WAIT_SECONDS: '5', PAUSE_POLL_SECONDS: '2' },
+    });
+    ops = { client: t.stack.client, taskQueue: t.stack.taskQueue, who: 'chain-test' };
+    // Every test starts from a ledger that matches the exchange, unless it says otherwise.
+    for (const m of MARKETS) await t.setLedger(m.symbol, m.position);
+  });
+  afterEach(async () => {
+    await t?.paper.clearFaults();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('happy path: ledger matches, the plan closes its share reduce-only and books the fill once', async () => {
+    const plan = newPlan('HAPPYUSDT', 'PARTIAL_75', 'happy');
+    const started = await t.submit(plan);
+    expect(started.started).toBe(true);
+
+    const final = await t.result(plan.plan_id);
+    expect(final).toMatchObject({ state: 'EXECUTED', stage: 'done', reason: null, workflow_id: `plan-${plan.plan_id}` });
+    expect(eventKinds(final)).toEqual(['plan_accepted', 'governor_permit', 'p33_permit', 'order_placed', 'fill_booked', 'outcome']);
+    expect(final.permits.governor).toMatchObject({ granted: true, side: 'SELL', computed_qty: 0.046, computed_notional: 2760, consumed: true });
+    expect(final.permits.p33).toMatchObject({ allow: true, reason: null, context: { exchange_amt: 0.062, ledger_amt: 0.062, diff: 0, tolerance: 0.001 } });
+    expect(final.order).toMatchObject({ client_order_id: `pc-${plan.plan_id}`, side: 'SELL', qty: 0.046, filled_qty: 0.046, avg_price: 60000, status: 'FILLED' });
+    expect(final.chain_latency_ms).toBeGreaterThan(0);
+
+    const accepted = await t.paper.acceptedOrders('HAPPYUSDT');
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]!.params).toMatchObject({ reduceOnly: 'true', side: 'SELL', quantity: '0.046' });
+    // The exchange is told to refuse the order once the permits (15 s) have expired.
+    const recvWindow = Number(accepted[0]!.params['recvWindow']);
+    expect(recvWindow).toBeGreaterThan(0);
+    expect(recvWindow).toBeLessThanOrEqual(15_000);
+    expect(await t.paper.position('HAPPYUSDT')).toBe('0.016');
+    expect(await t.ledger('HAPPYUSDT')).toBe('0.016');
+    expect(await t.stack.services.store.fillsForPlan(plan.plan_id)).toHaveLength(1);
+
+    const permits = await t.stack.services.store.permitsForPlan(plan.plan_id);
+    expect(permits.map((p) => p.layer).sort()).toEqual(['governor', 'p33']);
+    expect(permits.every((p) => p.consumedAt)).toBe(true);
+  });
+
+  it('a position mismatch nobody reconciles ends DENIED after the reconcile wait, nothing sent', async () => {
+    await t.setLedger('DENYUSDT', '0.5');
+    const plan = newPlan('DENYUSDT', 'PARTIAL_50', 'deny');
+    await t.submit(plan);
+    const waiting = await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile');
+    expect(waiting.permits.p33).toMatchObject({ allow: false, context: { exchange_amt: 1, ledger_amt: 0.5, diff: 0.5, tolerance: 0.001 } });
+
+    const final = await t.result(plan.plan_id); // RECONCILE_WAIT_SECONDS=5
+    expect(final).toMatchObject({ state: 'DENIED', reason: 'reconcile_required_qty_mismatch', order: null });
+    expect(await t.paper.orderRequests('DENYUSDT')).toEqual([]);
+    expect(await t.ledger('DENYUSDT')).toBe('0.5');
+  });
+
+  it('a duplicate submit is refused: one workflow, one order', async () => {
+    const plan = newPlan('DUPUSDT', 'PARTIAL_50', 'dup');
+    const [a, b] = await Promise.all([t.submit(plan), t.submit(plan)]);
+    expect([a.started, b.started].sort()).toEqual([false, true]);
+    expect(a.workflowId).toBe(b.workflowId);
+
+    const final = await t.result(plan.plan_id);
+    expect(final.state).toBe('EXECUTED');
+    // Also after the first run ended (REJECT_DUPLICATE): a plan runs at most once.
+    expect((await t.submit(plan)).started).toBe(false);
+    expect((await t.submit({ ...plan, action: 'FULL_CLOSE' })).started).toBe(false);
+
+    await sleep(300);
+    expect(await executionsOf(t.stack.client, plan.plan_id)).toBe(1);
+    expect(await t.paper.orderPosts('DUPUSDT')).toHaveLength(1);
+    expect(await t.paper.bookedOrders('DUPUSDT')).toHaveLength(1);
+    expect(await t.paper.position('DUPUSDT')).toBe('0.5');
+    expect(await t.ledger('DUPUSDT')).toBe('0.5');
+  });
+
+  it('a plan-level pause holds the order until resume', async () => {
+    // Slow position reads keep the chain in its permit step while the pause arrives.
+    await t.paper.addFault({ method: 'GET', path: POSITION_RISK, count: 2, action: { type: 'latency', ms: 2500 } });
+    const plan = newPlan('PAUSEUSDT', 'PARTIAL_50', 'pause');
+    await t.submit(plan);
+    await pausePlan(ops, plan.plan_id, 'hold for the test');
+
+    const paused = await waitForStage(t.stack.client, plan.plan_id, 'paused', 15_000);
+    expect(paused.state).toBe('RUNNING');
+    expect(paused.events.find((e) => e.kind === 'signal_pause')).toMatchObject({ scope: 'plan', who: 'chain-test', why: 'hold for the test' });
+    await sleep(2000); // longer than the rest of the chain takes
+    expect(await t.paper.orderRequests('PAUSEUSDT')).toEqual([]);
+    expect((await waitForStage(t.stack.client, plan.plan_id, 'paused')).stage).toBe('paused');
+
+    const resumedAt = Date.now();
+    await resumePlan(ops, plan.plan_id, 'go on');
+    const final = await t.result(plan.plan_id);
+    expect(final.state).toBe('EXECUTED');
+    const accepted = await t.paper.acceptedOrders('PAUSEUSDT');
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]!.receivedAt).toBeGreaterThanOrEqual(resumedAt);
+    expect(await t.paper.orderPosts('PAUSEUSDT')).toHaveLength(1);
+    // The permits acquired before the pause were not used: fresh ones were issued after resume.
+    const used = final.permits.governor!;
+    expect(Date.parse(used.created_at)).toBeGreaterThanOrEqual(resumedAt);
+  });
+
+  it('a global pause (pause --all) holds running and new plans until resume --all', async () => {
+    await t.paper.addFault({ method: 'GET', path: POSITION_RISK, count: 2, action: { type: 'latency', ms: 2500 } });
+    const running = newPlan('GPAUSEAUSDT', 'PARTIAL_50', 'gpause');
+    await t.submit(running);
+    let resumedAt = 0;
+    try {
+      const pause = await setGlobalTrading(ops, 'paused', 'exchange maintenance');
+      expect(pause.change).toMatchObject({ scope: 'global', state: 'paused' });
+      const fresh = newPlan('GPAUSEBUSDT', 'FULL_CLOSE', 'gpause');
+      await t.submit(fresh);
+
+      const heldFresh = await waitForStage(t.stack.client, fresh.plan_id, 'paused', 15_000);
+      expect(heldFresh.permits.governor).toMatchObject({ granted: false, reason: 'trading_paused' });
+      await waitForStage(t.stack.client, running.plan_id, 'paused', 15_000);
+      await sleep(2000);
+      expect(await t.paper.orderRequests('GPAUSEAUSDT')).toEqual([]);
+      expect(await t.paper.orderRequests('GPAUSEBUSDT')).toEqual([]);
+
+      resumedAt = Date.now();
+      const resume = await setGlobalTrading(ops, 'running', 'maintenance over');
+      expect(resume.signalled).toEqual(expect.arrayContaining([`plan-${running.plan_id}`, `plan-${fresh.plan_id}`]));
+
+      const [a, b] = await Promise.all([t.result(running.plan_id), t.result(fresh.plan_id)]);
+      expect(a.state).toBe('EXECUTED');
+      expect(b).toMatchObject({ state: 'EXECUTED', order: { side: 'BUY', qty: 2 } });
+      for (const symbol of ['GPAUSEAUSDT', 'GPAUSEBUSDT']) {
+        const posts = await t.paper.orderPosts(symbol);
+        expect(posts).toHaveLength(1);
+        expect(posts[0]!.receivedAt).toBeGreaterThanOrEqual(resumedAt);
+      }
+      const history = await t.stack.services.store.tradingStateHistory(5);
+      expect(history.slice(0, 2)).toMatchObject([
+        { scope: 'global', state: 'running', who: 'chain-test', why: 'maintenance over' },
+        { scope: 'global', state: 'paused', who: 'chain-test', why: 'exchange maintenance' },
+      ]);
+    } finally {
+      if (!resumedAt) await setGlobalTrading(ops, 'running', 'test clean-up');
+    }
+  });
+
+  it('503 then 429 on the order call, then success: executed with one order', async () => {
+    await t.paper.addFault({ method: 'POST', path: ORDER, count: 1, action: { type: 'http', status: 503 } });
+    await t.paper.addFault({ method: 'POST', path: ORDER, count: 1, action: { type: 'http', status: 429, body: { code: -1003, msg: 'Too many requests.' } } });
+    const plan = newPlan('RETRYUSDT', 'PARTIAL_50', 'retry');
+    await t.submit(plan);
+
+    const final = await t.result(plan.plan_id);
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { qty: 0.5, filled_qty: 0.5 } });
+    const posts = await t.paper.orderPosts('RETRYUSDT');
+    expect(posts.map((p) => p.outcome.type)).toEqual(['fault', 'fault', 'accepted']);
+    expect(posts.map((p) => p.params['newClientOrderId'])).toEqual(Array(3).fill(`pc-${plan.plan_id}`));
+    expect(await t.paper.bookedOrders('RETRYUSDT')).toHaveLength(1);
+    expect(await t.ledger('RETRYUSDT')).toBe('0.5');
+  });
+
+  it('-2019 (margin insufficient) fails the plan with the exchange reason, nothing booked', async () => {
+    await t.paper.addFault({ method: 'POST', path: ORDER, count: 1, action: { type: 'binance_error', status: 400, code: -2019, msg: 'Margin is insufficient.' } });
+    const plan = newPlan('REJECTUSDT', 'PARTIAL_50', 'reject');
+    await t.submit(plan);
+
+    const final = await t.result(plan.plan_id);
+    expect(final.state).toBe('FAILED');
+    expect(final.reason).toContain('Margin is insufficient.');
+    expect(final.reason).toContain('-2019');
+    expect(final.order).toBeNull();
+    expect(await t.paper.orderPosts('REJECTUSDT')).toHaveLength(1); // not retried
+    expect(await t.paper.bookedOrders('REJECTUSDT')).toEqual([]);
+    expect(await t.paper.position('REJECTUSDT')).toBe('1');
+    expect(await t.ledger('REJECTUSDT')).toBe('1');
+    expect(await t.stack.services.store.fillsForPlan(plan.plan_id)).toEqual([]);
+  });
+
+  it('an order accepted whose answer is lost is looked up, not sent twice', async () => {
+    // The exchange fills the order, then holds the answer past the client's 2 s timeout.
+    await t.paper.addFault({ method: 'POST', path: ORDER, count: 1, action: { type: 'accept_then_timeout', delayMs: 3000 } });
+    const plan = newPlan('AMBIGUSDT', 'PARTIAL_50', 'ambig');
+    await t.submit(plan);
+
+    const final = await t.result(plan.plan_id);
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { client_order_id: `pc-${plan.plan_id}`, filled_qty: 0.5 } });
+    const requests = await t.paper.orderRequests('AMBIGUSDT');
+    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(requests.filter((r) => r.method === 'GET' && r.outcome.type === 'found').length).toBeGreaterThanOrEqual(1);
+    expect(await t.paper.bookedOrders('AMBIGUSDT')).toHaveLength(1);
+    expect(await t.paper.position('AMBIGUSDT')).toBe('0.5');
+    expect(await t.ledger('AMBIGUSDT')).toBe('0.5');
+    expect(await t.stack.services.store.fillsForPlan(plan.plan_id)).toHaveLength(1);
+  });
+});
