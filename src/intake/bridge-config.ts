@@ -28,6 +28,8 @@ export interface BridgeConfig {
   /** Reconnect / retry back-off after a Redis or Temporal failure: first and largest delay. */
   backoffMinMs: number;
   backoffMaxMs: number;
+  /** Deadline of one workflow start; a start that times out is retried later (a duplicate start is success). */
+  startTimeoutMs: number;
   /** Timeout of one non-blocking Redis command. */
   commandTimeoutMs: number;
   /**
@@ -71,6 +73,7 @@ export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overri
     statsIntervalMs: intSetting(env, 'PLAN_BRIDGE_STATS_INTERVAL_MS', 30_000, 100),
     backoffMinMs: intSetting(env, 'PLAN_BRIDGE_BACKOFF_MIN_MS', 200, 1),
     backoffMaxMs: intSetting(env, 'PLAN_BRIDGE_BACKOFF_MAX_MS', 15_000, 1),
+    startTimeoutMs: intSetting(env, 'PLAN_BRIDGE_START_TIMEOUT_MS', 10_000, 1),
     commandTimeoutMs: intSetting(env, 'PLAN_BRIDGE_COMMAND_TIMEOUT_MS', 5_000, 1),
     ackDelayMs: intSetting(env, 'PERMIT_BRIDGE_ACK_DELAY_MS', 0, 0),
   };

@@ -7,6 +7,9 @@ export function createBridgeLogger(env: NodeJS.ProcessEnv = process.env, name = 
   return pino({ name, level: env.LOG_LEVEL || 'info' }, pino.destination({ fd: 2, sync: true }));
 }
 
+/** The error's message with its causes ("Failed to start Workflow: 14 UNAVAILABLE: …"). */
 export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  const cause: unknown = err.cause;
+  return cause instanceof Error && !err.message.includes(cause.message) ? `${err.message}: ${errorText(cause)}` : err.message;
 }

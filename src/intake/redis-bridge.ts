@@ -35,13 +35,15 @@ export interface RedisPlanBridgeOptions {
   logger?: BridgeLogger;
 }
 
-export function temporalPlanStarter(target: TemporalTarget): PlanStarter {
-  return (plan) => startPlanWorkflow(target.client, plan, { taskQueue: target.taskQueue, policy: target.policy });
+/** Starts through startPlanWorkflow (the one way a plan becomes a workflow), each call with a deadline. */
+export function temporalPlanStarter(target: TemporalTarget, timeoutMs = 10_000): PlanStarter {
+  const start = (plan: Plan) => startPlanWorkflow(target.client, plan, { taskQueue: target.taskQueue, policy: target.policy });
+  return (plan) => target.client.withDeadline(Date.now() + timeoutMs, () => start(plan));
 }
 
-function chooseStarter(opts: RedisPlanBridgeOptions): PlanStarter {
+function chooseStarter(opts: RedisPlanBridgeOptions, cfg: BridgeConfig): PlanStarter {
   if (opts.startPlan) return opts.startPlan;
-  if (opts.temporal) return temporalPlanStarter(opts.temporal);
+  if (opts.temporal) return temporalPlanStarter(opts.temporal, cfg.startTimeoutMs);
   throw new Error('RedisPlanBridge needs either `temporal` (client, taskQueue, policy) or `startPlan`');
 }
 
@@ -70,6 +72,7 @@ export class RedisPlanBridge {
   private reader: Redis | null = null;
   private writer: Redis | null = null;
   private loop: Promise<void> | null = null;
+  private stopped: Promise<void> | null = null;
   private statsTimer: NodeJS.Timeout | null = null;
   private groupReady = false;
   /** Own pending entries must be walked (at start, and after a failed start or ack). */
@@ -80,7 +83,7 @@ export class RedisPlanBridge {
 
   constructor(opts: RedisPlanBridgeOptions) {
     this.config = bridgeConfigFromEnv(opts.env, opts.config);
-    this.startPlan = chooseStarter(opts);
+    this.startPlan = chooseStarter(opts, this.config);
     this.log = (opts.logger ?? createBridgeLogger(opts.env)).child({ stream: this.config.stream, group: this.config.group, consumer: this.config.consumer });
     this.inFlight = new InFlight(this.config.maxInFlight);
     this.redisBackoff = new Backoff(this.config.backoffMinMs, this.config.backoffMaxMs);
@@ -89,7 +92,7 @@ export class RedisPlanBridge {
 
   /** Connects and starts consuming in the background. Never throws for an unreachable Redis: it retries. */
   start(): void {
-    if (this.loop) return;
+    if (this.loop || this.stopped) return;
     this.reader = this.connect('reader', this.config.blockMs + this.config.commandTimeoutMs);
     this.writer = this.connect('writer', this.config.commandTimeoutMs);
     this.statsTimer = setInterval(() => void this.logStats(), this.config.statsIntervalMs);
@@ -98,16 +101,20 @@ export class RedisPlanBridge {
     this.loop = this.run();
   }
 
-  /** Stops reading, lets the starts under way finish (and be acknowledged), then disconnects. */
-  async stop(): Promise<void> {
-    if (!this.loop) return;
+  /** Stops reading, lets the starts under way finish (and be acknowledged), then disconnects. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutDown();
+    return this.stopped;
+  }
+
+  private async shutDown(): Promise<void> {
     this.stopping.abort();
+    if (!this.loop) return;
     await this.loop;
     if (this.statsTimer) clearInterval(this.statsTimer);
     await this.logStats('bridge_stopped');
     this.reader?.disconnect();
     this.writer?.disconnect();
-    this.loop = null;
   }
 
   /** Counters since start (a copy). */
