@@ -7,4 +7,6 @@ import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 export interface PermitMirror {
   governor(planId: string, permit: GovernorPermit): Promise<void>;
   position(planId: string, permit: PositionPermit): Promise<void>;
+  /** The governor permit was used for an order: the copy shows `consumed: true` for the rest of its life. */
+  governorConsumed(planId: string): Promise<void>;
 }

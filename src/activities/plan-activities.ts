@@ -141,6 +141,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
         clientOrderId: req.clientOrderId,
         validUntil: req.deadline,
       });
+      await deps.mirror?.governorConsumed(req.plan.plan_id);
       return placedOrder(report, report.duplicate === true, now());
     } catch (err) {
       throw toFailure(err, 'order');

@@ -112,6 +112,20 @@ export class RedisPermitMirror implements PermitMirror {
     await this.write(positionPermitKey(planId), mirroredPositionPermit(permit), permit);
   }
 
+  async governorConsumed(planId: string): Promise<void> {
+    const key = governorPermitKey(planId);
+    try {
+      await this.whenConnected();
+      const current = await this.redis.get(key);
+      if (current === null) return; // expired already: nothing to mark
+      const permit = JSON.parse(current) as MirroredGovernorPermit;
+      // XX + KEEPTTL: only while the key still lives, and it keeps expiring with the permit.
+      await this.redis.set(key, JSON.stringify({ ...permit, consumed: true }), 'KEEPTTL', 'XX');
+    } catch (err) {
+      this.logFailure(key, err);
+    }
+  }
+
   async close(): Promise<void> {
     this.redis.disconnect();
   }

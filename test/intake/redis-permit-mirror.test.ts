@@ -42,6 +42,27 @@ describe('Redis permit mirror', () => {
     redis?.disconnect();
   });
 
+  it('marks the governor copy consumed once its order is placed, keeping its TTL', async () => {
+    const planId = `mirror-used-${Date.now().toString(36)}`;
+    const { governor } = permitsFor(planId);
+    keys.push(`quantum:permit:${planId}`);
+    await mirror.governor(planId, governor);
+    const before = await redis.pttl(`quantum:permit:${planId}`);
+    await mirror.governorConsumed(planId);
+    const g = JSON.parse((await redis.get(`quantum:permit:${planId}`))!) as Record<string, unknown>;
+    expect(Object.keys(g)).toEqual(GOVERNOR_FIELDS);
+    expect(g).toMatchObject({ consumed: true, granted: true, computed_qty: 0.046 });
+    const after = await redis.pttl(`quantum:permit:${planId}`);
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBeLessThanOrEqual(before);
+  });
+
+  it('does not bring back an expired governor copy when marking it consumed', async () => {
+    const planId = `mirror-gone-${Date.now().toString(36)}`;
+    await mirror.governorConsumed(planId);
+    expect(await redis.exists(`quantum:permit:${planId}`)).toBe(0);
+  });
+
   it('writes quantum:permit:<plan_id> and quantum:permit:p33:<plan_id> with the seed fields and a TTL ≤ 15 s', async () => {
     const planId = `mirror-${Date.now().toString(36)}`;
     const { governor, position } = permitsFor(planId);
