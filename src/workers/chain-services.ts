@@ -20,6 +20,8 @@ export interface ChainServicesOverrides {
   store?: StoreConfig;
   venue?: Partial<VenueConfig>;
   mirror?: PermitMirror;
+  /** Wraps the exchange adapter the activities use (the worker process adds metrics around it). */
+  wrapVenue?: (venue: Venue) => Venue;
 }
 
 export async function openChainServices(env: NodeJS.ProcessEnv = process.env, overrides: ChainServicesOverrides = {}): Promise<ChainServices> {
@@ -34,7 +36,7 @@ export async function openChainServices(env: NodeJS.ProcessEnv = process.env, ov
   });
   const settings = chainSettingsFromEnv(venueConfig.venue, env);
   const store = await openStore(overrides.store ?? storeConfigFromEnv(env));
-  const venue = createVenue(venueConfig);
+  const venue = overrides.wrapVenue ? overrides.wrapVenue(createVenue(venueConfig)) : createVenue(venueConfig);
   const activities = createPlanActivities({ venue, store, settings, ...(overrides.mirror ? { mirror: overrides.mirror } : {}) });
   return {
     store,

@@ -1,44 +1,161 @@
-// The worker process of a pod (`permitctl worker`): configuration from the environment only, runs until
-// SIGTERM/SIGINT, then lets in-flight activities (an order on its way) finish before exiting.
-import { NativeConnection } from '@temporalio/worker';
-import { connectionOptions, temporalConfigFromEnv } from '../runtime/temporal-config.js';
-import { openChainServices } from './chain-services.js';
+// The worker process of a pod (`permitctl worker`): configuration from the environment only; a health
+// server (/livez, /readyz) and one Prometheus endpoint (/metrics); JSON logs; on SIGTERM/SIGINT it
+// turns not-ready at once, stops polling and lets in-flight activities (an order on its way) finish
+// within WORKER_SHUTDOWN_GRACE before exiting.
+import type { Server } from 'node:http';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from '../runtime/temporal-config.js';
+import { freePort } from '../runtime/ports.js';
+import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
+import { openChainServices, type ChainServices } from './chain-services.js';
+import { createHealthServer, WorkerHealth } from './health.js';
+import { closeServer, listen } from './http-listen.js';
+import { instrumentActivities, instrumentVenue } from './instrument.js';
+import { createLogger, temporalLoggerFor, temporalLogLevel, type Logger } from './logging.js';
+import { createChainMetrics, type ChainMetrics } from './metrics.js';
+import { createMetricsServer } from './metrics-server.js';
 import { installTemporalRuntime } from './runtime.js';
 import { createPlanWorker, loadWorkflowBundle } from './plan-worker.js';
+import { workerProcessConfigFromEnv, type WorkerProcessConfig } from './worker-config.js';
 
 export interface WorkerProcessOptions {
   env?: NodeJS.ProcessEnv;
-  log?: (line: string) => void;
+  logger?: Logger;
+}
+
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+const TEMPORAL_PING_DEADLINE_MS = 2_000;
+
+/** Cleanup steps, run in reverse order of registration; failures are logged, never thrown. */
+class Cleanups {
+  readonly #steps: Array<{ what: string; run: () => Promise<unknown> }> = [];
+  constructor(private readonly logger: Logger) {}
+
+  add(what: string, run: () => Promise<unknown>): void {
+    this.#steps.push({ what, run });
+  }
+
+  async runAll(): Promise<void> {
+    for (const step of this.#steps.reverse()) {
+      await step.run().catch((err: unknown) => this.logger.warn({ err }, `cleanup failed: ${step.what}`));
+    }
+  }
+}
+
+/** SIGTERM/SIGINT: mark draining (readiness 503 at once), then ask the worker to shut down gracefully. */
+class ShutdownOnSignal {
+  #worker: Worker | null = null;
+  #requested = false;
+  readonly #handler = (signal: NodeJS.Signals) => this.#onSignal(signal);
+
+  constructor(private readonly health: WorkerHealth, private readonly logger: Logger, private readonly graceMs: number) {
+    for (const signal of SHUTDOWN_SIGNALS) process.on(signal, this.#handler);
+  }
+
+  get requested(): boolean {
+    return this.#requested;
+  }
+
+  watch(worker: Worker): void {
+    this.#worker = worker;
+  }
+
+  dispose(): void {
+    for (const signal of SHUTDOWN_SIGNALS) process.off(signal, this.#handler);
+  }
+
+  #onSignal(signal: NodeJS.Signals): void {
+    if (this.#requested) {
+      this.logger.warn({ signal }, 'shutdown already in progress; waiting for in-flight activities');
+      return;
+    }
+    this.#requested = true;
+    this.health.markDraining();
+    const state = this.#worker?.getState() ?? 'starting';
+    this.logger.info({ signal, workerState: state, shutdownGraceMs: this.graceMs }, 'draining: not ready, polling stops, in-flight activities finish');
+    if (this.#worker && state === 'RUNNING') this.#worker.shutdown();
+  }
+}
+
+async function startServer(server: Server, port: number, host: string, cleanups: Cleanups, what: string): Promise<number> {
+  const bound = await listen(server, port, host);
+  cleanups.add(`${what} server`, () => closeServer(server));
+  return bound;
+}
+
+async function startTelemetry(env: NodeJS.ProcessEnv, config: WorkerProcessConfig, logger: Logger, health: WorkerHealth, cleanups: Cleanups): Promise<ChainMetrics> {
+  const healthPort = await startServer(createHealthServer(health), config.healthPort, config.listenHost, cleanups, 'health');
+  logger.info({ port: healthPort, paths: ['/livez', '/readyz'] }, `health server listening on ${config.listenHost}:${healthPort}`);
+  // The runtime's exporter stays on loopback: /metrics below serves it together with the project's metrics.
+  const runtimePort = await freePort();
+  installTemporalRuntime(env, {
+    logger: temporalLoggerFor(logger, temporalLogLevel(env.TEMPORAL_LOG_LEVEL)),
+    prometheusBindAddress: `127.0.0.1:${runtimePort}`,
+    shutdownSignals: [], // ShutdownOnSignal handles them: readiness must flip before the worker drains
+  });
+  const metrics = createChainMetrics();
+  const metricsServer = createMetricsServer({ registry: metrics.registry, runtimeMetricsUrl: `http://127.0.0.1:${runtimePort}/metrics` });
+  const metricsPort = await startServer(metricsServer, config.metricsPort, config.listenHost, cleanups, 'metrics');
+  logger.info({ port: metricsPort, runtimeExporterPort: runtimePort }, `metrics on ${config.listenHost}:${metricsPort}/metrics`);
+  return metrics;
+}
+
+async function openServices(env: NodeJS.ProcessEnv, metrics: ChainMetrics, cleanups: Cleanups): Promise<ChainServices> {
+  const mirror = permitMirrorFromEnv(env);
+  if (mirror) cleanups.add('permit mirror', () => mirror.close());
+  const services = await openChainServices(env, { ...(mirror ? { mirror } : {}), wrapVenue: (venue) => instrumentVenue(venue, metrics) });
+  cleanups.add('store and venue', () => services.close());
+  return services;
+}
+
+async function connectTemporal(cfg: TemporalConfig, cleanups: Cleanups): Promise<{ connection: NativeConnection; address: string }> {
+  const address = cfg.address ?? '127.0.0.1:7233';
+  const connection = await NativeConnection.connect(connectionOptions({ ...cfg, address }));
+  cleanups.add('Temporal connection', () => connection.close());
+  return { connection, address };
 }
 
 export async function runWorkerProcess(opts: WorkerProcessOptions = {}): Promise<void> {
   const env = opts.env ?? process.env;
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = opts.logger ?? createLogger(env);
+  const config = workerProcessConfigFromEnv(env);
   const cfg = temporalConfigFromEnv(env);
-  installTemporalRuntime(env);
-  const address = cfg.address ?? '127.0.0.1:7233';
-  const services = await openChainServices(env);
+  const health = new WorkerHealth();
+  const cleanups = new Cleanups(logger);
+  const shutdown = new ShutdownOnSignal(health, logger, config.shutdownGraceMs);
   try {
-    const connection = await NativeConnection.connect(connectionOptions({ ...cfg, address }));
-    try {
-      const worker = await createPlanWorker({
-        connection,
-        namespace: cfg.namespace,
-        taskQueue: cfg.taskQueue,
-        activities: services.activities,
-        bundle: await loadWorkflowBundle(env),
-        shutdownGraceTime: env.WORKER_SHUTDOWN_GRACE ?? '30s',
-        maxConcurrentActivityTaskExecutions: Number(env.WORKER_MAX_CONCURRENT_ACTIVITIES ?? 100),
-        maxConcurrentWorkflowTaskExecutions: Number(env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS ?? 100),
-      });
-      log(`worker ready: task queue ${cfg.taskQueue} on ${address} (namespace ${cfg.namespace}, venue ${services.settings.venueName}, store ${services.store.kind})`);
-      // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): polling stops, in-flight work finishes.
-      await worker.run();
-      log('worker stopped: in-flight activities finished');
-    } finally {
-      await connection.close();
+    const metrics = await startTelemetry(env, config, logger, health, cleanups);
+    const services = await openServices(env, metrics, cleanups);
+    const { connection, address } = await connectTemporal(cfg, cleanups);
+    const worker = await createPlanWorker({
+      connection,
+      namespace: cfg.namespace,
+      taskQueue: cfg.taskQueue,
+      activities: instrumentActivities(services.activities, metrics),
+      bundle: await loadWorkflowBundle(env),
+      shutdownGraceTime: config.shutdownGraceMs,
+      maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
+      maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
+    });
+    health.attach({
+      workerState: () => worker.getState(),
+      pingTemporal: () => connection.withDeadline(Date.now() + TEMPORAL_PING_DEADLINE_MS, () => connection.workflowService.getSystemInfo({})),
+      pingStore: () => services.store.tradingState(),
+    });
+    shutdown.watch(worker);
+    if (shutdown.requested) {
+      logger.info('shutdown requested during start-up: not starting the worker');
+      return;
     }
+    const running = worker.run();
+    logger.info(
+      { taskQueue: cfg.taskQueue, namespace: cfg.namespace, address: address, venue: services.settings.venueName, store: services.store.kind },
+      `worker ready: task queue ${cfg.taskQueue} on ${address} (namespace ${cfg.namespace}, venue ${services.settings.venueName}, store ${services.store.kind})`,
+    );
+    await running;
+    logger.info('worker stopped: in-flight activities finished');
   } finally {
-    await services.close();
+    shutdown.dispose();
+    await cleanups.runAll();
   }
 }

@@ -1,16 +1,42 @@
 // The Temporal runtime of this process: installed once, before any connection is made.
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type Logger } from '@temporalio/worker';
+import { CHAIN_LATENCY_BUCKETS_MS, METRIC_NAMES } from './metrics.js';
 
 let installed = false;
 
-/** SDK log lines go to stderr at TEMPORAL_LOG_LEVEL (default WARN), keeping command output clean. */
-export function installTemporalRuntime(env: NodeJS.ProcessEnv = process.env): void {
+export interface TemporalRuntimeOptions {
+  /** Where SDK, workflow and activity log lines go (default: text lines on stderr at TEMPORAL_LOG_LEVEL). */
+  logger?: Logger;
+  /** host:port of the runtime's Prometheus exporter (the worker process keeps it on loopback). */
+  prometheusBindAddress?: string;
+  /** Signals on which the runtime shuts workers down itself (default: the SDK's); [] to handle them yourself. */
+  shutdownSignals?: NodeJS.Signals[];
+}
+
+function stderrLogger(env: NodeJS.ProcessEnv): Logger {
+  const level = (env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel;
+  return new DefaultLogger(level, (entry) => {
+    process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}` : ''}\n`);
+  });
+}
+
+function prometheusMetrics(bindAddress: string) {
+  return {
+    prometheus: {
+      bindAddress,
+      // The workflow's metricMeter records the chain latency in ms (src/workflows/chain-recorder.ts).
+      histogramBucketOverrides: { [METRIC_NAMES.chainLatency]: CHAIN_LATENCY_BUCKETS_MS },
+    },
+  };
+}
+
+/** SDK log lines go to stderr at TEMPORAL_LOG_LEVEL (default WARN) unless a logger is given. */
+export function installTemporalRuntime(env: NodeJS.ProcessEnv = process.env, opts: TemporalRuntimeOptions = {}): void {
   if (installed) return;
   installed = true;
-  const level = (env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel;
   Runtime.install({
-    logger: new DefaultLogger(level, (entry) => {
-      process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}` : ''}\n`);
-    }),
+    logger: opts.logger ?? stderrLogger(env),
+    ...(opts.shutdownSignals ? { shutdownSignals: opts.shutdownSignals } : {}),
+    ...(opts.prometheusBindAddress ? { telemetryOptions: { metrics: prometheusMetrics(opts.prometheusBindAddress) } } : {}),
   });
 }

@@ -1,9 +1,10 @@
 // Keeps the plan's chain state (what `status` and the chainState query show) and mirrors its
 // stage/outcome into search attributes and the Web UI's current-details line.
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ChainEvent, ChainStage, ChainState, FinalPlanState } from '../domain/chain.js';
 import type { Plan } from '../domain/plan.js';
 import { SearchAttributes } from './definitions.js';
+import { WORKFLOW_METRICS } from './metric-names.js';
 
 export class ChainRecorder {
   readonly state: ChainState;
@@ -64,6 +65,17 @@ export class ChainRecorder {
     upsertSearchAttributes(updates);
     this.event('outcome', summary, { outcome, reason });
     setCurrentDetails(`**${outcome}**${reason ? ` — ${reason}` : ''}\n\n${summary}\n\n${this.timelineMarkdown()}`);
+    this.report(outcome, reason);
     return this.state;
+  }
+
+  /** Metrics and one log line per finished plan; metricMeter and log emit nothing during replay. */
+  private report(outcome: FinalPlanState, reason: string | null): void {
+    metricMeter.createCounter(WORKFLOW_METRICS.plans, 'plans', 'Plans by final outcome').add(1, { outcome });
+    const latency = this.state.chain_latency_ms;
+    if (latency !== null) {
+      metricMeter.createHistogram(WORKFLOW_METRICS.chainLatency, 'int', 'ms', 'Plan accepted to order acknowledged or refused').record(Math.max(0, latency), { outcome });
+    }
+    log.info('plan finished', { outcome, reason, symbol: this.state.symbol, chainLatencyMs: latency });
   }
 }
