@@ -78,11 +78,12 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
   };
 
   const checkPositionState = async ({ plan, sequence }: PermitRequest): Promise<PositionPermit> => {
-    const [pos, ledger] = await Promise.all([position(plan.symbol), store.ledgerPosition(settings.venueName, plan.symbol)]);
+    const market = await marketOrNull(plan.symbol);
+    const [pos, ledger] = await Promise.all([market ? position(plan.symbol) : null, store.ledgerPosition(settings.venueName, plan.symbol)]);
     const permit = decidePositionPermit({
       plan,
       sequence,
-      exchangeAmount: pos.amount,
+      exchangeAmount: pos?.amount ?? null,
       ledgerAmount: ledger,
       tolerance: toleranceFor(plan.symbol, settings.tolerances, settings.defaultTolerance),
       now: now(),
@@ -173,7 +174,9 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       why: req.why,
       planId: req.planId,
       command: req.command,
-      idempotencyKey: req.idempotencyKey,
+      // The target is part of the key: a retry that reads a different exchange amount records a new
+      // adjustment (the ledger follows the exchange) instead of clashing with the first one.
+      idempotencyKey: `${req.idempotencyKey}:${pos.amount}`,
     });
     return {
       before: decimalNumber(adjustment.before),

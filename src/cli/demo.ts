@@ -45,7 +45,7 @@ export async function runSeedScenario(stack: EmbeddedStack, projectRoot: string,
   const ctx = denied.permits.p33?.context;
   if (ctx) log(`P3.3 denied: ${denied.permits.p33?.reason} (exchange_amt ${ctx.exchange_amt}, ledger_amt ${ctx.ledger_amt}, diff ${ctx.diff}, tolerance ${ctx.tolerance})`);
   const outcome = await reconcileSymbol({ client: stack.client, taskQueue: stack.taskQueue, who: 'permitctl demo' }, plan.symbol, 'demo: sync the ledger to the exchange after the P3.3 denial');
-  log(`reconcile sent to ${outcome.signalled.join(', ') || 'no plan'}`);
+  log(`reconcile sent to ${outcome.waiting.join(', ') || 'no waiting plan'}`);
   const final = (await stack.client.workflow.getHandle(workflowIdForPlan(plan.plan_id)).result()) as ChainState;
   log('');
   log(renderChain(final, workflowUiUrl(stack.uiUrl, stack.namespace, started.workflowId)));

@@ -1,12 +1,13 @@
 // `permitctl list`: plans found through the search attributes the workflow keeps up to date.
 import type { Client } from '@temporalio/client';
-import type { ChainStage, PlanState } from '../domain/chain.js';
+import type { PlanState } from '../domain/chain.js';
+import type { SearchStage } from '../workflows/chain-recorder.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
 import { PLAN_WORKFLOW_TYPE, SearchAttributes } from '../workflows/definitions.js';
 import { CliError, ExitCode } from './errors.js';
 
 const OUTCOMES: PlanState[] = ['RUNNING', 'EXECUTED', 'DENIED', 'EXPIRED', 'CANCELLED', 'FAILED'];
-const STAGES: ChainStage[] = ['governor', 'position_check', 'awaiting_reconcile', 'paused', 'placing', 'booking', 'done'];
+const STAGES: SearchStage[] = ['running', 'awaiting_reconcile', 'paused', 'done'];
 
 export interface ListFilters {
   symbol?: string;

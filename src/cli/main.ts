@@ -192,6 +192,7 @@ async function operatorCommand(state: 'paused' | 'running', planId: string | und
     }
     const result = await setGlobalTrading(ctx, state, opts.reason);
     print(`trading ${result.change.state} globally at ${result.change.at} by ${ctx.who}: ${opts.reason}; told ${result.signalled.length} running plan(s)`);
+    warnUntold(result.failed);
   });
 }
 
@@ -204,8 +205,11 @@ program
     checkSymbol(symbol);
     await withTemporal(async (t) => {
       const outcome = await reconcileSymbol({ client: t.client, taskQueue: t.taskQueue, who: operatorName() }, symbol, opts.reason);
-      if (outcome.sync) return print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}); no plan was waiting`);
-      print(`reconcile signalled to ${outcome.signalled.length} waiting plan(s): ${outcome.signalled.join(', ')}`);
+      if (outcome.sync) print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}); no plan was waiting for it`);
+      else print(`reconcile signalled to ${outcome.waiting.length} waiting plan(s): ${outcome.waiting.join(', ')}`);
+      const others = outcome.signalled.length - outcome.waiting.length;
+      if (others > 0) print(`${others} other running plan(s) of ${symbol} keep the request for when their position check needs it`);
+      warnUntold(outcome.failed);
     });
   });
 
@@ -232,7 +236,7 @@ program
   .description('plans, filtered through their search attributes (PermitSymbol, PermitOutcome, PermitStage)')
   .option('--symbol <symbol>', 'e.g. BTCUSDT')
   .option('--outcome <outcome>', 'RUNNING, EXECUTED, DENIED, EXPIRED, CANCELLED or FAILED')
-  .option('--stage <stage>', 'governor, position_check, awaiting_reconcile, paused, placing, booking or done')
+  .option('--stage <stage>', 'running, awaiting_reconcile, paused or done')
   .option('--running', 'only plans still running')
   .option('--limit <n>', 'at most this many plans', '50')
   .option('--json', 'print JSON')
@@ -263,6 +267,10 @@ program
       print(`cancellation requested for ${workflowIdForPlan(planId)}`);
     }),
   );
+
+function warnUntold(failed: Array<{ workflowId: string; error: string }>): void {
+  for (const f of failed) process.stderr.write(`permitctl: warning: could not signal ${f.workflowId}: ${f.error}\n`);
+}
 
 function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;

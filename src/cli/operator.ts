@@ -1,80 +1,116 @@
 // Operator actions: pause, resume, reconcile. Durable state changes run as workflows (recorded with
 // who/why); running plans are told by signal.
-import type { Client } from '@temporalio/client';
-import type { LedgerSyncResult, TradingStateResult } from '../activities/types.js';
-import { workflowIdForPlan } from '../domain/plan.js';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { LedgerSyncResult, TradingStateRequest, TradingStateResult } from '../activities/types.js';
 import {
   pauseSignal,
   reconcileSignal,
   resumeSignal,
   RECONCILE_WORKFLOW_TYPE,
+  SearchAttributes,
   TRADING_STATE_WORKFLOW_TYPE,
   type ReconcileWorkflowInput,
 } from '../workflows/definitions.js';
-import type { TradingStateRequest } from '../activities/types.js';
-import { chainStateOf, planHandle, runningPlanIds } from './plans.js';
+import { CliError, ExitCode } from './errors.js';
+import { planHandle, runningPlans } from './plans.js';
 
 export interface OperatorContext {
   client: Client;
   taskQueue: string;
   who: string;
+  /** How long to wait for a worker to carry out a durable change (default 30 s). */
+  timeoutMs?: number;
+}
+
+async function runningPlanHandle(ctx: OperatorContext, planId: string) {
+  const { handle, running } = await planHandle(ctx.client, planId);
+  if (!running) throw new CliError(`plan ${planId} has already ended: nothing to pause or resume`, ExitCode.invalid);
+  return handle;
 }
 
 export async function pausePlan(ctx: OperatorContext, planId: string, why: string): Promise<void> {
-  const { handle } = await planHandle(ctx.client, planId);
-  await handle.signal(pauseSignal, { scope: 'plan', who: ctx.who, why });
+  await (await runningPlanHandle(ctx, planId)).signal(pauseSignal, { scope: 'plan', who: ctx.who, why });
 }
 
 export async function resumePlan(ctx: OperatorContext, planId: string, why: string): Promise<void> {
-  const { handle } = await planHandle(ctx.client, planId);
-  await handle.signal(resumeSignal, { scope: 'plan', who: ctx.who, why });
+  await (await runningPlanHandle(ctx, planId)).signal(resumeSignal, { scope: 'plan', who: ctx.who, why });
 }
 
-export interface TradingChange {
-  change: TradingStateResult;
+/** The innermost message of a failed workflow (the activity's own reason), not "Workflow execution failed". */
+function failureReason(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
+/** Runs an operator workflow, waiting a bounded time for a worker to carry it out. */
+async function runOperatorWorkflow<T>(ctx: OperatorContext, type: string, workflowId: string, summary: string, args: unknown[]): Promise<T> {
+  const handle = await ctx.client.workflow.start(type, { args, taskQueue: ctx.taskQueue, workflowId, staticSummary: summary });
+  const timeoutMs = ctx.timeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CliError(`${workflowId} is queued, but no worker carried it out within ${timeoutMs / 1000} s: is a worker running on task queue ${ctx.taskQueue}? It runs as soon as one does.`)), timeoutMs);
+  });
+  try {
+    return (await Promise.race([handle.result(), timedOut])) as T;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) throw new CliError(`${workflowId} failed: ${failureReason(err)}`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface Signalled {
   signalled: string[];
+  /** Plans that could not be told (ended meanwhile, or an error): they re-read the store on their own. */
+  failed: Array<{ workflowId: string; error: string }>;
+}
+
+async function signalEach(workflowIds: string[], send: (workflowId: string) => Promise<void>): Promise<Signalled> {
+  const result: Signalled = { signalled: [], failed: [] };
+  for (const workflowId of workflowIds) {
+    try {
+      await send(workflowId);
+      result.signalled.push(workflowId);
+    } catch (err) {
+      result.failed.push({ workflowId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return result;
+}
+
+export interface TradingChange extends Signalled {
+  change: TradingStateResult;
 }
 
 /** Global pause/resume: durable in the store first, then every running plan is told. */
 export async function setGlobalTrading(ctx: OperatorContext, state: 'paused' | 'running', why: string): Promise<TradingChange> {
   const request: TradingStateRequest = { scope: 'global', state, who: ctx.who, why };
-  const change = await ctx.client.workflow.execute(TRADING_STATE_WORKFLOW_TYPE, {
-    args: [request],
-    taskQueue: ctx.taskQueue,
-    workflowId: `trading-${state}-global-${Date.now()}`,
-    staticSummary: `Trading ${state} (global) by ${ctx.who}: ${why}`,
-  });
+  const change = await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-global-${Date.now()}`, `Trading ${state} (global) by ${ctx.who}: ${why}`, [request]);
   const signal = state === 'paused' ? pauseSignal : resumeSignal;
-  const signalled: string[] = [];
-  for (const workflowId of await runningPlanIds(ctx.client)) {
-    await ctx.client.workflow.getHandle(workflowId).signal(signal, { scope: 'global', who: ctx.who, why });
-    signalled.push(workflowId);
-  }
-  return { change: change as TradingStateResult, signalled };
+  const plans = await runningPlans(ctx.client);
+  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(signal, { scope: 'global', who: ctx.who, why }));
+  return { change, ...told };
 }
 
-export interface ReconcileOutcome {
-  signalled: string[];
+export interface ReconcileOutcome extends Signalled {
+  /** Plans that were waiting for this reconcile (the others keep the request for when they need it). */
+  waiting: string[];
   sync: LedgerSyncResult | null;
 }
 
-/** Signals every plan of the symbol waiting for a reconcile; with none, syncs the ledger durably anyway. */
+/**
+ * Every running plan of the symbol gets the reconcile signal (a plan not yet denied keeps it for when it
+ * is). When none is waiting for one, the ledger sync also runs directly, durably and recorded.
+ */
 export async function reconcileSymbol(ctx: OperatorContext, symbol: string, why: string): Promise<ReconcileOutcome> {
-  const signalled: string[] = [];
-  for (const workflowId of await runningPlanIds(ctx.client, symbol)) {
-    const planId = workflowId.replace(/^plan-/, '');
-    const state = await chainStateOf(ctx.client, planId).catch(() => null);
-    if (state?.stage !== 'awaiting_reconcile') continue;
-    await ctx.client.workflow.getHandle(workflowIdForPlan(planId)).signal(reconcileSignal, { who: ctx.who, why });
-    signalled.push(workflowId);
-  }
-  if (signalled.length > 0) return { signalled, sync: null };
+  const plans = await runningPlans(ctx.client, symbol);
+  const waiting = plans.filter((p) => p.searchAttributes.get(SearchAttributes.stage) === 'awaiting_reconcile').map((p) => p.workflowId);
+  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(reconcileSignal, { who: ctx.who, why }));
+  const reachedWaiting = waiting.filter((id) => told.signalled.includes(id));
+  if (reachedWaiting.length > 0) return { ...told, waiting: reachedWaiting, sync: null };
   const input: ReconcileWorkflowInput = { symbol, who: ctx.who, why, requestedAt: Date.now() };
-  const sync = await ctx.client.workflow.execute(RECONCILE_WORKFLOW_TYPE, {
-    args: [input],
-    taskQueue: ctx.taskQueue,
-    workflowId: `reconcile-${symbol}-${Date.now()}`,
-    staticSummary: `Reconcile ${symbol} by ${ctx.who}: ${why}`,
-  });
-  return { signalled, sync: sync as LedgerSyncResult };
+  const sync = await runOperatorWorkflow<LedgerSyncResult>(ctx, RECONCILE_WORKFLOW_TYPE, `reconcile-${symbol}-${Date.now()}`, `Reconcile ${symbol} by ${ctx.who}: ${why}`, [input]);
+  return { ...told, waiting: [], sync };
 }

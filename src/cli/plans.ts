@@ -1,5 +1,6 @@
 // Reading and acting on plan workflows from the client side (CLI and demo share these).
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { TypedSearchAttributes } from '@temporalio/common';
 import type { ChainState } from '../domain/chain.js';
 import { workflowIdForPlan } from '../domain/plan.js';
 import { chainStateQuery, PLAN_WORKFLOW_TYPE } from '../workflows/definitions.js';
@@ -27,11 +28,16 @@ export async function chainStateOf(client: Client, planId: string): Promise<Chai
   }
 }
 
+export interface RunningPlan {
+  workflowId: string;
+  searchAttributes: TypedSearchAttributes;
+}
+
 /** Running plan workflows, optionally of one symbol (through the PermitSymbol search attribute). */
-export async function runningPlanIds(client: Client, symbol?: string): Promise<string[]> {
+export async function runningPlans(client: Client, symbol?: string): Promise<RunningPlan[]> {
   const filters = [`WorkflowType = '${PLAN_WORKFLOW_TYPE}'`, `ExecutionStatus = 'Running'`];
   if (symbol) filters.push(`PermitSymbol = '${symbol}'`);
-  const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) ids.push(wf.workflowId);
-  return ids;
+  const plans: RunningPlan[] = [];
+  for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) plans.push({ workflowId: wf.workflowId, searchAttributes: wf.typedSearchAttributes });
+  return plans;
 }

@@ -45,7 +45,7 @@ export interface PositionPermit {
   permit_id: string;
   permit_key: string;
   allow: boolean;
-  reason: typeof P33_MISMATCH | null;
+  reason: typeof P33_MISMATCH | 'unknown_symbol' | null;
   symbol: string;
   context: PositionContext;
   created_at: string;
@@ -115,7 +115,8 @@ export function decideGovernorPermit(input: GovernorInput): GovernorPermit {
 export interface PositionCheckInput {
   plan: Plan;
   sequence: number;
-  exchangeAmount: string;
+  /** null: the exchange lists no such market, so there is no position to compare. */
+  exchangeAmount: string | null;
   ledgerAmount: string;
   tolerance: string;
   now: number;
@@ -124,17 +125,18 @@ export interface PositionCheckInput {
 
 /** Position-state check (P3.3): the exchange and our ledger must agree within the tolerance. */
 export function decidePositionPermit(input: PositionCheckInput): PositionPermit {
-  const diff = dec(input.exchangeAmount).minus(input.ledgerAmount).abs();
-  const allow = diff.lte(input.tolerance);
+  const exchangeAmount = input.exchangeAmount ?? '0';
+  const diff = dec(exchangeAmount).minus(input.ledgerAmount).abs();
+  const allow = input.exchangeAmount !== null && diff.lte(input.tolerance);
   const key = positionPermitKey(input.plan.plan_id);
   return {
     permit_id: `${key}#${input.sequence}`,
     permit_key: key,
     allow,
-    reason: allow ? null : P33_MISMATCH,
+    reason: allow ? null : input.exchangeAmount === null ? 'unknown_symbol' : P33_MISMATCH,
     symbol: input.plan.symbol,
     context: {
-      exchange_amt: decimalNumber(input.exchangeAmount),
+      exchange_amt: decimalNumber(exchangeAmount),
       ledger_amt: decimalNumber(input.ledgerAmount),
       diff: decimalNumber(diff),
       tolerance: decimalNumber(input.tolerance),

@@ -136,10 +136,14 @@ function toOrderReport(raw: RawOrder): OrderReport {
 
 const MAX_RECV_WINDOW_MS = 60_000;
 
-/** Binance refuses a signed request it processes more than recvWindow ms after its timestamp (now). */
-function recvWindowUntil(validUntil: number | undefined): { recvWindow?: number } {
+/**
+ * Binance refuses a signed request it processes more than recvWindow ms after its timestamp (now). The
+ * window ends at the permits' deadline, and never outlasts our own request timeout: a request we gave up
+ * on (and then looked up) can no longer execute behind the lookup's back.
+ */
+function recvWindowUntil(validUntil: number | undefined, timeoutMs: number): { recvWindow?: number } {
   if (validUntil === undefined) return {};
-  return { recvWindow: Math.min(MAX_RECV_WINDOW_MS, Math.max(1, Math.floor(validUntil - Date.now()))) };
+  return { recvWindow: Math.min(MAX_RECV_WINDOW_MS, timeoutMs, Math.max(1, Math.floor(validUntil - Date.now()))) };
 }
 
 /** Refuses quantities ccxt would otherwise silently truncate to the step. */
@@ -222,7 +226,7 @@ class CcxtVenue implements Venue {
     const rules = await this.market(req.symbol);
     checkQuantity(req.qty, rules);
     const side = req.side === 'BUY' ? 'buy' : 'sell';
-    const params = { reduceOnly: true, newClientOrderId: req.clientOrderId, ...recvWindowUntil(req.validUntil) };
+    const params = { reduceOnly: true, newClientOrderId: req.clientOrderId, ...recvWindowUntil(req.validUntil, this.#exchange.timeout) };
     try {
       const order = await this.#call(
         () => this.#exchange.createOrder(rules.ccxtSymbol, 'market', side, Number(req.qty), undefined, params),

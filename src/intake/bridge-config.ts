@@ -13,6 +13,11 @@ export interface BridgeConfig {
   group: string;
   consumer: string;
   dlqStream: string;
+  /**
+   * Where a new consumer group starts reading: `$` (default) = only plans published from now on, so a first
+   * deployment never replays a stream of old trade instructions; `0` = everything still in the stream.
+   */
+  startId: string;
   /** Most plan starts in flight at once (back-pressure: no more entries are read while full). */
   maxInFlight: number;
   /** Entries asked for per XREADGROUP / XAUTOCLAIM call. */
@@ -65,6 +70,7 @@ export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overri
     group: nonEmpty(env.PLAN_STREAM_GROUP) ?? DEFAULT_PLAN_GROUP,
     consumer: nonEmpty(env.PLAN_STREAM_CONSUMER) ?? defaultConsumerName(),
     dlqStream: nonEmpty(env.PLAN_DLQ_STREAM) ?? DEFAULT_DLQ_STREAM,
+    startId: streamStartId(nonEmpty(env.PLAN_STREAM_START_ID) ?? '$'),
     maxInFlight: intSetting(env, 'PLAN_BRIDGE_MAX_IN_FLIGHT', 32, 1),
     batchSize: intSetting(env, 'PLAN_BRIDGE_BATCH_SIZE', 100, 1),
     blockMs: intSetting(env, 'PLAN_BRIDGE_BLOCK_MS', 1000, 1),
@@ -81,4 +87,10 @@ export function bridgeConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overri
   const cfg = { ...fromEnv, ...defined };
   if (cfg.backoffMaxMs < cfg.backoffMinMs) throw new Error('PLAN_BRIDGE_BACKOFF_MAX_MS must be ≥ PLAN_BRIDGE_BACKOFF_MIN_MS');
   return cfg;
+}
+
+/** `$`, `0`, or an entry id such as 1769301008976-0. */
+function streamStartId(value: string): string {
+  if (value === '$' || /^\d+(-\d+)?$/.test(value)) return value;
+  throw new Error(`PLAN_STREAM_START_ID must be $, 0 or a stream entry id (got ${JSON.stringify(value)})`);
 }

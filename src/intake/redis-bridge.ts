@@ -191,7 +191,7 @@ export class RedisPlanBridge {
   private async ensureGroup(): Promise<void> {
     if (this.groupReady) return;
     try {
-      await this.requireWriter().xgroup('CREATE', this.config.stream, this.config.group, '0', 'MKSTREAM');
+      await this.requireWriter().xgroup('CREATE', this.config.stream, this.config.group, this.config.startId, 'MKSTREAM');
       this.log.info({ event: 'group_created' }, 'consumer group created at the start of the stream');
     } catch (err) {
       if (!isRedisError(err, 'BUSYGROUP')) throw err;

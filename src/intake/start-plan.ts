@@ -43,7 +43,7 @@ export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartP
       typedSearchAttributes: new TypedSearchAttributes([
         { key: SearchAttributes.symbol, value: plan.symbol },
         { key: SearchAttributes.action, value: plan.action },
-        { key: SearchAttributes.stage, value: 'governor' },
+        { key: SearchAttributes.stage, value: 'running' },
         { key: SearchAttributes.outcome, value: 'RUNNING' },
         { key: SearchAttributes.killScore, value: plan.kill_score },
       ]),

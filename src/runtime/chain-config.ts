@@ -13,6 +13,12 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return value;
 }
 
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`${name} must be a whole number, got "${env[name]}"`);
+  return value;
+}
+
 function decimalSetting(name: string, raw: string): string {
   try {
     const value = dec(raw);
@@ -37,7 +43,7 @@ export function parseTolerances(raw: string | undefined): Record<string, string>
 export function chainSettingsFromEnv(venueName: string, env: NodeJS.ProcessEnv = process.env): ChainSettings {
   return {
     venueName,
-    ttlSeconds: positiveNumber(env, 'PERMIT_TTL_SECONDS', DEFAULT_TTL_SECONDS),
+    ttlSeconds: positiveInteger(env, 'PERMIT_TTL_SECONDS', DEFAULT_TTL_SECONDS),
     maxOrderNotional: env.MAX_ORDER_NOTIONAL ? decimalSetting('MAX_ORDER_NOTIONAL', env.MAX_ORDER_NOTIONAL) : null,
     defaultTolerance: env.POSITION_TOLERANCE ? decimalSetting('POSITION_TOLERANCE', env.POSITION_TOLERANCE) : DEFAULT_TOLERANCE,
     tolerances: parseTolerances(env.POSITION_TOLERANCES),
@@ -48,8 +54,8 @@ export function chainPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ChainP
   const d = DEFAULT_CHAIN_POLICY;
   return {
     reconcileWaitSeconds: positiveNumber(env, 'RECONCILE_WAIT_SECONDS', d.reconcileWaitSeconds),
-    maxPermitRounds: Math.floor(positiveNumber(env, 'MAX_PERMIT_ROUNDS', d.maxPermitRounds)),
-    maxReconciles: Math.floor(positiveNumber(env, 'MAX_RECONCILES', d.maxReconciles)),
+    maxPermitRounds: positiveInteger(env, 'MAX_PERMIT_ROUNDS', d.maxPermitRounds),
+    maxReconciles: positiveInteger(env, 'MAX_RECONCILES', d.maxReconciles),
     minOrderWindowMs: positiveNumber(env, 'MIN_ORDER_WINDOW_MS', d.minOrderWindowMs),
     pausePollSeconds: positiveNumber(env, 'PAUSE_POLL_SECONDS', d.pausePollSeconds),
     orderAttemptTimeoutMs: positiveNumber(env, 'ORDER_ATTEMPT_TIMEOUT_MS', d.orderAttemptTimeoutMs),

@@ -6,6 +6,17 @@ import type { Plan } from '../domain/plan.js';
 import { SearchAttributes } from './definitions.js';
 import { WORKFLOW_METRICS } from './metric-names.js';
 
+/**
+ * The stage as the PermitStage search attribute: only the states an operator searches for. Every upsert is
+ * a billable action on Temporal Cloud, so the sub-second steps (governor, placing, booking) stay 'running'
+ * there and show in the chain state and the Web UI's current details instead.
+ */
+export type SearchStage = 'running' | 'awaiting_reconcile' | 'paused' | 'done';
+
+export function searchStage(stage: ChainStage): SearchStage {
+  return stage === 'awaiting_reconcile' || stage === 'paused' || stage === 'done' ? stage : 'running';
+}
+
 export class ChainRecorder {
   readonly state: ChainState;
 
@@ -34,10 +45,9 @@ export class ChainRecorder {
   }
 
   stage(stage: ChainStage, details?: string): void {
-    if (this.state.stage !== stage) {
-      this.state.stage = stage;
-      upsertSearchAttributes([{ key: SearchAttributes.stage, value: stage }]);
-    }
+    const searched = searchStage(stage);
+    if (searchStage(this.state.stage) !== searched) upsertSearchAttributes([{ key: SearchAttributes.stage, value: searched }]);
+    this.state.stage = stage;
     setCurrentDetails(`**Stage:** ${stage}${details ? `\n\n${details}` : ''}\n\n${this.timelineMarkdown()}`);
   }
 

@@ -10,6 +10,7 @@ import {
   setHandler,
   TimeoutFailure,
   allHandlersFinished,
+  sleep,
 } from '@temporalio/workflow';
 import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { PlanActivities, PlacedOrder } from '../activities/types.js';
@@ -73,19 +74,50 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     chain.event('signal_reconcile', `Reconcile requested by ${who}: ${why}`, { who, why });
   });
 
+  /** Polls the durable trading state, backing off so that a long pause keeps the history small. */
+  const pollDelays = (): (() => number) => {
+    let delay = policy.pausePollSeconds;
+    return () => {
+      const current = delay;
+      delay = Math.min(delay * 2, MAX_PAUSE_POLL_SECONDS);
+      return current;
+    };
+  };
+
+  /**
+   * Held by a pause signal. A plan-level pause waits for its resume; a global or symbol pause also
+   * re-reads the store now and then, so a resume signal that never arrived cannot hold a plan forever.
+   */
   const holdWhilePaused = async (): Promise<void> => {
-    if (pauses.size === 0) return;
-    const [scope, by] = [...pauses.entries()][0]!;
-    chain.stage('paused', `Held by ${by.who} (${scope}): ${by.why}`);
-    await condition(() => pauses.size === 0);
+    const nextDelay = pollDelays();
+    while (pauses.size > 0) {
+      const [scope, by] = [...pauses.entries()][0]!;
+      chain.stage('paused', `Held by ${by.who} (${scope}): ${by.why}`);
+      const seen = resumeCount;
+      if (pauses.size === 1 && pauses.has('plan')) {
+        await condition(() => !pauses.has('plan') || pauses.size > 1);
+        continue;
+      }
+      const delay = nextDelay();
+      const resumed = await condition(() => pauses.size === 0 || resumeCount !== seen, `${delay}s`, { summary: `Paused (${scope}): waiting for resume, re-checking in ${delay} s` });
+      if (resumed || pauses.size === 0) continue;
+      const status = await permitActivities.isTradingPaused({ symbol: plan.symbol });
+      if (!status.paused) {
+        [...pauses.keys()].filter((s) => s !== 'plan').forEach((s) => pauses.delete(s));
+        chain.event('pause_lifted', 'Trading is running again in the store: the pause is lifted');
+      }
+    }
   };
 
   /** Trading is paused in the store (durable, global or per symbol): wait for a resume, re-checking. */
-  const holdWhileTradingPaused = async (): Promise<void> => {
+  const holdWhileTradingPaused = async (resumesSeen: number): Promise<void> => {
     chain.stage('paused', 'Trading is paused; waiting for `permitctl resume`');
+    const nextDelay = pollDelays();
+    let seen = resumesSeen;
     for (;;) {
-      const seen = resumeCount;
-      await condition(() => resumeCount !== seen, `${policy.pausePollSeconds}s`, { summary: 'Trading paused: waiting for resume' });
+      const delay = nextDelay();
+      await condition(() => resumeCount !== seen, `${delay}s`, { summary: `Trading paused: waiting for resume, re-checking in ${delay} s` });
+      seen = resumeCount;
       const status = await permitActivities.isTradingPaused({ symbol: plan.symbol });
       if (!status.paused) return;
     }
@@ -159,8 +191,22 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return found ? { kind: 'placed', order: found } : { kind: 'expired' };
   };
 
-  const book = async (order: PlacedOrder): Promise<ChainState> => {
+  /** A market order normally answers FILLED; one still open is looked up until it reaches a final state. */
+  const untilFinal = async (placed: PlacedOrder): Promise<PlacedOrder> => {
+    let order = placed;
+    for (let look = 1; !FINAL_ORDER_STATUSES.includes(order.status) && look <= MAX_ORDER_FOLLOW_UPS; look++) {
+      await sleep(ORDER_FOLLOW_UP_MS, { summary: `Order ${order.client_order_id} is ${order.status}: looking again` });
+      order = (await durableActivities.lookupOrder.executeWithOptions(
+        { ...durableOptions, summary: `Lookup order ${order.client_order_id} until it is final (${look})` },
+        [{ symbol: plan.symbol, clientOrderId: order.client_order_id }],
+      )) ?? order;
+    }
+    return order;
+  };
+
+  const book = async (placed: PlacedOrder): Promise<ChainState> => {
     chain.markDecided();
+    const order = await untilFinal(placed);
     chain.state.order = order;
     if (chain.state.permits.governor) chain.state.permits.governor.consumed = true;
     chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
@@ -171,6 +217,9 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
       [{ plan, order }],
     );
     chain.event('fill_booked', `Ledger ${plan.symbol} now ${booked.ledger_amt}${booked.booked ? '' : ' (fill was already booked)'}`, { ...booked });
+    if (!FINAL_ORDER_STATUSES.includes(order.status)) {
+      return chain.finish('FAILED', 'order_not_final', `Order ${order.client_order_id} still ${order.status} after ${MAX_ORDER_FOLLOW_UPS} look-ups; ${order.filled_qty} booked so far, reconcile the rest`);
+    }
     return chain.finish('EXECUTED', null, `Executed: ${order.side} ${order.filled_qty} ${plan.symbol} @ ${order.avg_price}; ledger ${booked.ledger_amt}`);
   };
 
@@ -179,10 +228,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     let reconciles = 0;
     while (expiries < policy.maxPermitRounds) {
       await holdWhilePaused();
+      const resumesBefore = resumeCount;
       const permits = await acquirePermits();
       const { governor, p33 } = permits;
       if (!governor.granted && governor.reason === 'trading_paused') {
-        await holdWhileTradingPaused(); // a pause is not a failed attempt: the plan waits, then asks again
+        await holdWhileTradingPaused(resumesBefore); // a pause is not a failed attempt: the plan waits, then asks again
         continue;
       }
       if (!governor.granted) return chain.finish('DENIED', governor.reason, describeGovernor(governor));
@@ -202,12 +252,13 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
         chain.event('permits_released', 'Held by a pause: permits are acquired again after resume');
         continue;
       }
-      const attempt = await placeOrder(permits);
-      if (attempt.kind === 'placed') return book(attempt.order);
+      // Once an order may reach the exchange, a cancel must not cut the chain before the fill is booked.
+      const attempt = await CancellationScope.nonCancellable(() => placeOrder(permits));
+      if (attempt.kind === 'placed') return CancellationScope.nonCancellable(() => book(attempt.order));
       if (attempt.kind === 'rejected') return chain.finish('FAILED', attempt.reason, `Exchange refused the order: ${attempt.reason}`);
       if (attempt.kind === 'paused') {
         chain.event('order_held', 'Trading was paused as the order was about to be sent; nothing sent');
-        await holdWhileTradingPaused();
+        await holdWhileTradingPaused(resumesBefore);
         continue;
       }
       expiries += 1;
@@ -221,7 +272,20 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     await condition(allHandlersFinished);
     return result;
   } catch (err) {
-    if (!isCancellation(err)) throw err;
-    return CancellationScope.nonCancellable(async () => chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
+    if (isCancellation(err)) {
+      return CancellationScope.nonCancellable(async () => chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
+    }
+    if (err instanceof ActivityFailure) {
+      // Only permit checks and ledger syncs can give up (order steps look up and book until they succeed):
+      // no order was sent, and the plan ends with the reason rather than in an unknown state.
+      const reason = err.cause?.message ?? err.message;
+      return chain.finish('FAILED', `${err.activityType}_failed`, `${err.activityType} gave up: ${reason}; nothing sent`);
+    }
+    throw err;
   }
 }
+
+const MAX_PAUSE_POLL_SECONDS = 600;
+const FINAL_ORDER_STATUSES = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
+const ORDER_FOLLOW_UP_MS = 1_000;
+const MAX_ORDER_FOLLOW_UPS = 30;

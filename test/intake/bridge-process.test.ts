@@ -26,6 +26,7 @@ function spawnBridge(temporal: TestTemporal, names: StreamNames, taskQueue: stri
     TEMPORAL_TASK_QUEUE: taskQueue,
     REDIS_URL: TEST_REDIS_URL,
     PLAN_STREAM: names.stream,
+    PLAN_STREAM_START_ID: '0',
     PLAN_STREAM_GROUP: names.group,
     PLAN_DLQ_STREAM: names.dlq,
     PLAN_BRIDGE_BLOCK_MS: '200',

@@ -26,6 +26,9 @@ describe('Redis intake in the embedded stack', () => {
         PLAN_STREAM_GROUP: names.group,
         PLAN_DLQ_STREAM: names.dlq,
         PLAN_BRIDGE_BLOCK_MS: '200',
+        // The bridge creates its group in the background as the stack starts: take the whole stream, so a
+        // plan published right after start-up cannot fall before the group's `$`.
+        PLAN_STREAM_START_ID: '0',
         RECONCILE_WAIT_SECONDS: '1',
         LOG_LEVEL: process.env.INTAKE_TEST_LOG ?? 'warn',
       },

@@ -59,6 +59,7 @@ describe('Redis plan bridge', () => {
       logger: testLogger(),
       config: {
         redisUrl: TEST_REDIS_URL,
+        startId: '0',
         stream: names.stream,
         group: names.group,
         dlqStream: names.dlq,

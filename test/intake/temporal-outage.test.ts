@@ -45,7 +45,7 @@ describe('Redis plan bridge while Temporal is down', () => {
       temporal: { client, taskQueue: uniqueId('tq'), policy: DEFAULT_CHAIN_POLICY },
       env: {},
       logger: testLogger(),
-      config: { redisUrl: TEST_REDIS_URL, stream: names.stream, group: names.group, dlqStream: names.dlq, consumer: 'outage', blockMs: 100, backoffMinMs: 100, backoffMaxMs: 1000, startTimeoutMs: 2000 },
+      config: { redisUrl: TEST_REDIS_URL, startId: '0', stream: names.stream, group: names.group, dlqStream: names.dlq, consumer: 'outage', blockMs: 100, backoffMinMs: 100, backoffMaxMs: 1000, startTimeoutMs: 2000 },
     });
     bridge.start();
     await server.stop();
