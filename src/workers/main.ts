@@ -136,6 +136,7 @@ export async function runWorkerProcess(opts: WorkerProcessOptions = {}): Promise
       shutdownGraceTime: config.shutdownGraceMs,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,
+      maxCachedWorkflows: config.maxCachedWorkflows,
     });
     health.attach({
       workerState: () => worker.getState(),

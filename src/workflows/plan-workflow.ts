@@ -269,9 +269,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 
   try {
     const result = await runChain();
-    await condition(allHandlersFinished);
+    // A cancel that arrived during the order step must not undo the outcome the chain reached.
+    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     return result;
   } catch (err) {
+    if (chain.state.state !== 'RUNNING') return chain.state; // already decided; never overwrite an outcome
     if (isCancellation(err)) {
       return CancellationScope.nonCancellable(async () => chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
     }

@@ -18,6 +18,7 @@ const MARKETS = [
   { symbol: 'REJECTUSDT', position: '1', markPrice: '100' },
   { symbol: 'AMBIGUSDT', position: '1', markPrice: '100' },
   { symbol: 'DENYUSDT', position: '1', markPrice: '100' },
+  { symbol: 'CANCELUSDT', position: '1', markPrice: '100' },
 ];
 
 describe('permit chain', () => {
@@ -217,5 +218,37 @@ describe('permit chain', () => {
     expect(await t.paper.position('AMBIGUSDT')).toBe('0.5');
     expect(await t.ledger('AMBIGUSDT')).toBe('0.5');
     expect(await t.stack.services.store.fillsForPlan(plan.plan_id)).toHaveLength(1);
+  });
+  it('a cancel while the order is on its way cannot lose the fill: the plan completes and books it', async () => {
+    await t.paper.addFault({ method: 'POST', path: ORDER, count: 1, action: { type: 'latency', ms: 1500 } });
+    const plan = newPlan('CANCELUSDT', 'PARTIAL_50', 'cancel');
+    await t.submit(plan);
+    await waitForStage(t.stack.client, plan.plan_id, 'placing');
+    await t.stack.client.workflow.getHandle(`plan-${plan.plan_id}`).cancel();
+
+    const final = await t.result(plan.plan_id);
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { filled_qty: 0.5 } });
+    expect(await t.paper.acceptedOrders('CANCELUSDT')).toHaveLength(1);
+    expect(await t.paper.position('CANCELUSDT')).toBe('0.5');
+    expect(await t.ledger('CANCELUSDT')).toBe('0.5');
+  });
+
+  it('a cancel before the order step ends the plan CANCELLED with nothing sent', async () => {
+    await t.setLedger('CANCELUSDT', '0.1'); // mismatch: the plan waits for a reconcile
+    const plan = newPlan('CANCELUSDT', 'PARTIAL_50', 'cancel-early');
+    await t.submit(plan);
+    await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile');
+    await t.stack.client.workflow.getHandle(`plan-${plan.plan_id}`).cancel();
+
+    expect(await t.result(plan.plan_id)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled_by_operator', order: null });
+    expect(await t.paper.acceptedOrders('CANCELUSDT')).toHaveLength(1); // only the previous test's order
+    await t.setLedger('CANCELUSDT', '0.5');
+  });
+
+  it('a symbol the exchange does not list is denied (unknown_symbol), nothing sent', async () => {
+    const plan = newPlan('NOSUCHUSDT', 'PARTIAL_50', 'unknown');
+    await t.submit(plan);
+    expect(await t.result(plan.plan_id)).toMatchObject({ state: 'DENIED', reason: 'unknown_symbol', order: null });
+    expect(await t.paper.orderRequests('NOSUCHUSDT')).toHaveLength(0);
   });
 });
