@@ -57,6 +57,6 @@ export function workerProcessConfigFromEnv(env: NodeJS.ProcessEnv = process.env)
     shutdownGraceMs: parseDurationMs('WORKER_SHUTDOWN_GRACE', env.WORKER_SHUTDOWN_GRACE?.trim() || DEFAULT_SHUTDOWN_GRACE),
     maxConcurrentActivities: positiveInteger(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 100),
     maxConcurrentWorkflowTasks: positiveInteger(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 100),
-    maxCachedWorkflows: positiveInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS', 250),
+    maxCachedWorkflows: positiveInteger(env, 'WORKER_MAX_CACHED_WORKFLOWS', 100),
   };
 }
