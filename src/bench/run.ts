@@ -21,6 +21,9 @@ import type { BenchOptions } from './options.js';
 import { directRunner, temporalRunner, type DirectStepTimes } from './runners.js';
 import { median, ratio } from './stats.js';
 
+/** Lowest offered rate the throughput search tries when stepping down. */
+const MIN_SEARCH_RATE = 2;
+
 export const SEED_CHAIN_LATENCY_MS = 978;
 
 export type PhaseResult = Omit<LoadResult, 'outcomes'> & { cpu_profile?: CpuProfileSummary };
@@ -191,7 +194,10 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
         let stopped = `reached the cap of ${opts.maxRate}/s`;
         // Answers still missing this long after the last arrival fail the step (p99 would exceed the limit anyway).
         const drainMs = opts.mode === 'full' ? Math.max(10_000, opts.p99LimitMs * 10) : opts.p99LimitMs * 3;
-        for (let rate = opts.startRate; rate <= opts.maxRate; rate = Math.round(rate * opts.rateFactor)) {
+        // Up from startRate while steps pass; if the very first step fails, down from it until one passes,
+        // so that a chain slower than startRate still gets a sustained figure.
+        let descending = false;
+        for (let rate = opts.startRate; rate >= MIN_SEARCH_RATE && rate <= opts.maxRate; ) {
           if (steps.length > 0 && left(reserve) < opts.stepSeconds + 5) {
             stopped = `time budget of ${opts.budgetSeconds} s (${opts.mode} mode) used up before the ${rate}/s step`;
             break;
@@ -210,11 +216,19 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
             : null;
           if (failure) {
             stopped = failure;
-            failOutcomes = result.outcomes;
-            break;
+            if (failOutcomes.length === 0) failOutcomes = result.outcomes;
+            if (best !== null) break;
+            descending = true;
+            rate = Math.floor(rate / opts.rateFactor);
+            continue;
           }
           best = step;
           bestOutcomes = result.outcomes;
+          if (descending) {
+            stopped = `stepping down from ${opts.startRate}/s (${stopped}): ${rate}/s is the first rate that held`;
+            break;
+          }
+          rate = Math.round(rate * opts.rateFactor);
         }
         const timelines = async (outcomes: PlanOutcome[]) => (withTimelines && outcomes.length ? summarizeTimelines((await readHistories(s.client, outcomes, 30)).timelines) : null);
         return {
@@ -292,7 +306,7 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
         throughput: {
           step_seconds: opts.stepSeconds,
           p99_limit_ms: opts.p99LimitMs,
-          note: `Offered rate starts at ${opts.startRate}/s and grows ×${opts.rateFactor} per step until a step fails; throughput = executed plans / (last completion − first arrival) of the best passing step.${opts.stepSeconds < 30 ? ` Quick mode: ${opts.stepSeconds}-s steps, not the ≥ 30 s the issue asks for.` : ''}`,
+          note: `Offered rate starts at ${opts.startRate}/s and grows ×${opts.rateFactor} per step until a step fails (if the first step fails, it shrinks ÷${opts.rateFactor} per step until one holds, down to ${MIN_SEARCH_RATE}/s); throughput = executed plans / (last completion − first arrival) of the best passing step.${opts.stepSeconds < 30 ? ` Quick mode: ${opts.stepSeconds}-s steps, not the ≥ 30 s the issue asks for.` : ''}`,
           temporal: thrT.search,
           direct: thrD.search,
           ratio: ratio(thrT.search.best_throughput_per_s, thrD.search.best_throughput_per_s),
