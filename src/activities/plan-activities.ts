@@ -24,6 +24,8 @@ export interface ChainSettings {
   venueName: string;
   ttlSeconds: number;
   maxOrderNotional: string | null;
+  /** Plans produced longer ago than this are refused (null: no limit). */
+  maxPlanAgeSeconds: number | null;
   defaultTolerance: string;
   tolerances: Record<string, string>;
 }
@@ -69,6 +71,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       market,
       pausedScope: paused.paused ? paused.scope ?? 'global' : null,
       maxOrderNotional: settings.maxOrderNotional,
+      maxPlanAgeSeconds: settings.maxPlanAgeSeconds,
       now: now(),
       ttlSeconds: settings.ttlSeconds,
     });

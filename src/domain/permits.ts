@@ -12,7 +12,7 @@ export const ACTION_FRACTION: Record<PlanAction, string> = {
 export const DEFAULT_TTL_SECONDS = 15;
 export const DEFAULT_TOLERANCE = '0.001';
 
-export type GovernorDenial = 'trading_paused' | 'no_position' | 'qty_below_min' | 'max_notional_exceeded' | 'unknown_symbol';
+export type GovernorDenial = 'trading_paused' | 'no_position' | 'qty_below_min' | 'max_notional_exceeded' | 'unknown_symbol' | 'plan_too_old';
 export const P33_MISMATCH = 'reconcile_required_qty_mismatch';
 
 /** The governor's permit (seed P3.2), as stored, mirrored to Redis and shown by `status`. */
@@ -66,6 +66,8 @@ export interface GovernorInput {
   market: MarketLimits | null;
   pausedScope: string | null;
   maxOrderNotional: string | null;
+  /** A plan produced longer ago than this is refused (null: no limit). */
+  maxPlanAgeSeconds: number | null;
   now: number;
   ttlSeconds: number;
 }
@@ -81,6 +83,7 @@ export function closeQuantity(positionAmount: string, action: PlanAction, stepSi
 
 function governorDenial(input: GovernorInput, qty: string, notional: string): GovernorDenial | null {
   if (input.market === null) return 'unknown_symbol';
+  if (input.maxPlanAgeSeconds !== null && input.now - input.plan.timestamp * 1000 > input.maxPlanAgeSeconds * 1000) return 'plan_too_old';
   if (input.pausedScope !== null) return 'trading_paused';
   if (dec(input.positionAmount).isZero()) return 'no_position';
   if (dec(qty).lt(input.market.minQty)) return 'qty_below_min';

@@ -16,6 +16,9 @@ import { startPlanWorkflow } from './start-plan.js';
 import { fieldsToPairs, parseEntry } from './stream-entry.js';
 import { autoClaimPageOf, entriesOfReadGroup, groupLagOf, pendingCountOf, type StreamEntry } from './stream-replies.js';
 
+/** The dead-letter stream keeps about this many entries (XADD MAXLEN ~): it cannot grow without bound. */
+const DLQ_MAX_LENGTH = 100_000;
+
 /** Starts a plan's workflow; `started: false` means it already existed. Throws when it cannot tell (Temporal down). */
 export type PlanStarter = (plan: Plan) => Promise<{ started: boolean }>;
 
@@ -298,7 +301,7 @@ export class RedisPlanBridge {
     const { stream, group, dlqStream } = this.config;
     const pairs = [...fieldsToPairs(fields), 'error', error, 'source_id', id, 'source_stream', stream];
     try {
-      const results = await this.requireWriter().multi().xadd(dlqStream, '*', ...pairs).xack(stream, group, id).exec();
+      const results = await this.requireWriter().multi().xadd(dlqStream, 'MAXLEN', '~', String(DLQ_MAX_LENGTH), '*', ...pairs).xack(stream, group, id).exec();
       const failed = results?.find(([err]) => err !== null)?.[0];
       if (!results || failed) throw failed ?? new Error('transaction aborted');
     } catch (err) {

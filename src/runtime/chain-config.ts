@@ -45,6 +45,7 @@ export function chainSettingsFromEnv(venueName: string, env: NodeJS.ProcessEnv =
     venueName,
     ttlSeconds: positiveInteger(env, 'PERMIT_TTL_SECONDS', DEFAULT_TTL_SECONDS),
     maxOrderNotional: env.MAX_ORDER_NOTIONAL ? decimalSetting('MAX_ORDER_NOTIONAL', env.MAX_ORDER_NOTIONAL) : null,
+    maxPlanAgeSeconds: env.MAX_PLAN_AGE_SECONDS ? positiveInteger(env, 'MAX_PLAN_AGE_SECONDS', 0) : null,
     defaultTolerance: env.POSITION_TOLERANCE ? decimalSetting('POSITION_TOLERANCE', env.POSITION_TOLERANCE) : DEFAULT_TOLERANCE,
     tolerances: parseTolerances(env.POSITION_TOLERANCES),
   };

@@ -6,7 +6,7 @@ const plan: Plan = { plan_id: 'f1a8d7f48713d5cf', symbol: 'BTCUSDT', action: 'PA
 const market = { stepSize: '0.001', minQty: '0.001' };
 const now = Date.parse('2026-01-25T00:30:08.977Z');
 const governor = (over: Partial<Parameters<typeof decideGovernorPermit>[0]> = {}) =>
-  decideGovernorPermit({ plan, sequence: 1, positionAmount: '0.062', markPrice: '60000', market, pausedScope: null, maxOrderNotional: null, now, ttlSeconds: 15, ...over });
+  decideGovernorPermit({ plan, sequence: 1, positionAmount: '0.062', markPrice: '60000', market, pausedScope: null, maxOrderNotional: null, maxPlanAgeSeconds: null, now, ttlSeconds: 15, ...over });
 
 describe('governor permit (P3.2)', () => {
   it('sizes 75 % of 0.062 to 0.046 on a 0.001 step, notional at the mark price', () => {
@@ -40,6 +40,13 @@ describe('governor permit (P3.2)', () => {
   it('denies above the max notional per order', () => {
     expect(governor({ maxOrderNotional: '2000' })).toMatchObject({ granted: false, reason: 'max_notional_exceeded' });
     expect(governor({ maxOrderNotional: '2760' })).toMatchObject({ granted: true });
+  });
+
+  it('denies a plan produced longer ago than the maximum age, when one is set', () => {
+    // The seed plan's timestamp is 00:30:08; "now" is 00:30:08.977.
+    expect(governor({ maxPlanAgeSeconds: 5, now: now + 10_000 })).toMatchObject({ granted: false, reason: 'plan_too_old' });
+    expect(governor({ maxPlanAgeSeconds: 5 })).toMatchObject({ granted: true });
+    expect(governor({ maxPlanAgeSeconds: null, now: now + 86_400_000 })).toMatchObject({ granted: true });
   });
 
   it('denies a flat position and an unknown market', () => {

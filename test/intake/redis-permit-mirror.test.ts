@@ -20,6 +20,7 @@ function permitsFor(planId: string, now = Date.now()) {
     market: { stepSize: '0.001', minQty: '0.001' },
     pausedScope: null,
     maxOrderNotional: null,
+    maxPlanAgeSeconds: null,
     now,
     ttlSeconds: 15,
   });
