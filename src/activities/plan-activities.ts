@@ -112,6 +112,9 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       const result = await store.consumePermit(permitId, at);
       // A retry of this very activity finds the permit it consumed itself on an earlier attempt.
       if (result === 'consumed' || (result === 'already_consumed' && attempt > 1)) continue;
+      if (result === 'trading_paused') {
+        throw ApplicationFailure.nonRetryable(`trading was paused before permit ${permitId} could be used; nothing sent`, FailureTypes.tradingPaused);
+      }
       throw ApplicationFailure.nonRetryable(`permit ${permitId} cannot be used: ${result}`, FailureTypes.permitExpired);
     }
   };

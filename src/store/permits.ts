@@ -59,16 +59,20 @@ export async function recordPermit(db: Db, input: PermitRecord): Promise<void> {
 export async function consumePermit(db: Db, permitId: string, now: Date): Promise<ConsumeResult> {
   parseInput('consumePermit', z.object({ permitId: text, now: z.date('must be a valid Date') }), { permitId, now });
   const nowIso = now.toISOString();
+  // The trading state is read in the same statement: a permit cannot be used while trading is paused
+  // globally or for its symbol, whatever was true when it was issued.
   const won = await db.query(
     `UPDATE permits SET consumed_at = $2::timestamptz
      WHERE permit_id = $1 AND consumed_at IS NULL AND expires_at > $2::timestamptz AND granted
+       AND NOT EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol))
      RETURNING permit_id`,
     [permitId, nowIso],
   );
   if (won.length === 1) return 'consumed';
-  const row = await queryOne<{ granted: boolean; consumed: boolean; expired: boolean }>(
+  const row = await queryOne<{ granted: boolean; consumed: boolean; expired: boolean; paused: boolean }>(
     db,
-    `SELECT granted, consumed_at IS NOT NULL AS consumed, expires_at <= $2::timestamptz AS expired
+    `SELECT granted, consumed_at IS NOT NULL AS consumed, expires_at <= $2::timestamptz AS expired,
+            EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol)) AS paused
      FROM permits WHERE permit_id = $1`,
     [permitId, nowIso],
   );
@@ -76,6 +80,7 @@ export async function consumePermit(db: Db, permitId: string, now: Date): Promis
   if (!row.granted) return 'not_granted';
   if (row.consumed) return 'already_consumed';
   if (row.expired) return 'expired';
+  if (row.paused) return 'trading_paused';
   // Unreachable unless the row changed between the two statements; report what we know.
   return 'already_consumed';
 }

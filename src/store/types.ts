@@ -1,7 +1,7 @@
 export type Side = 'BUY' | 'SELL';
 export type TradingMode = 'running' | 'paused';
 export type PermitLayer = 'governor' | 'p33';
-export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found';
+export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found' | 'trading_paused';
 
 /** Decimals are strings, normalized ("0.016", "0", "-0.5"); times are UTC ISO strings with ms. */
 export interface FillInput {

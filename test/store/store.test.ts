@@ -200,6 +200,16 @@ describe.each(backends)('store on $name', (backend) => {
       expect(await store.consumePermit(p.permitId, new Date(Date.parse(p.expiresAt) - 1))).toBe('consumed');
     });
 
+    it('refuses a consumer while trading is paused for the permit symbol, in the same statement', async () => {
+      const sym = newSymbol();
+      const p = permit({ planId: newPlanId(), symbol: sym });
+      await store.recordPermit(p);
+      await store.setTradingState({ scope: sym, state: 'paused', who: 'alice', why: 'exchange incident' });
+      expect(await store.consumePermit(p.permitId, new Date())).toBe('trading_paused');
+      await store.setTradingState({ scope: sym, state: 'running', who: 'alice', why: 'incident over' });
+      expect(await store.consumePermit(p.permitId, new Date())).toBe('consumed');
+    });
+
     it('refuses a denied permit and an unknown one', async () => {
       const p = permit({ planId: newPlanId(), layer: 'p33', granted: false, reason: 'reconcile_required_qty_mismatch' });
       await store.recordPermit(p);
