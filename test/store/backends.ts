@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { StoreConfig } from '../../src/store/index.js';
+import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../support/postgres.js';
 
 /** A database the shared suite runs against; each isolated config is a fresh, empty database. */
 export interface Backend {
@@ -14,12 +13,10 @@ export interface Backend {
   isolatedConfig(): Promise<StoreConfig>;
 }
 
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
 export function postgresBackend(): Backend {
   const schemas: string[] = [];
   const newSchema = () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const schema = newSchemaName();
     schemas.push(schema);
     return schema;
   };
@@ -28,16 +25,12 @@ export function postgresBackend(): Backend {
     name: 'postgres',
     // Fails (never skips) when PostgreSQL is unreachable: the whole suite errors in beforeAll.
     setup: async () => {
-      await withClient(async (client) => {
-        await client.query('SELECT 1');
-      });
+      await checkPostgres();
       shared = newSchema();
     },
     teardown: async () => {
       if (schemas.length === 0) return; // setup never reached the server
-      await withClient(async (client) => {
-        for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      });
+      for (const schema of schemas) await dropSchema(schema);
     },
     sharedConfig: () => ({ databaseUrl: TEST_DATABASE_URL, schema: shared }),
     isolatedConfig: async () => ({ databaseUrl: TEST_DATABASE_URL, schema: newSchema() }),
@@ -56,14 +49,4 @@ export function embeddedBackend(): Backend {
     sharedConfig: () => ({ dataDir: join(root, 'shared') }),
     isolatedConfig: async () => ({ dataDir: join(root, `isolated-${++count}`) }),
   };
-}
-
-export async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
