@@ -164,6 +164,9 @@ class CcxtVenue implements Venue {
   readonly #secrets: readonly string[];
   readonly #baseUrl: string | undefined;
   #marketsLoading: Promise<unknown> | null = null;
+  #bracketsLoading: Promise<unknown> | null = null;
+  /** Rules by symbol, built once per ccxt markets object (loadMarkets caches it; a reload replaces it). */
+  #rules: { from: object; bySymbol: Map<string, MarketRules> } | null = null;
 
   constructor(cfg: VenueConfig) {
     this.name = cfg.venue;
@@ -188,16 +191,35 @@ class CcxtVenue implements Venue {
     await this.#call(() => this.#marketsLoading as Promise<unknown>);
   }
 
-  async markets(): Promise<MarketRules[]> {
+  /**
+   * ccxt reads the leverage brackets (maintenance margins) before parsing positions and caches them on
+   * the first call. Loaded once here, for every symbol, before a position read asks for one symbol only.
+   */
+  async #loadLeverageBrackets(): Promise<void> {
+    this.#bracketsLoading ??= this.#exchange.loadLeverageBrackets().catch((err: unknown) => {
+      this.#bracketsLoading = null;
+      delete this.#exchange.options['leverageBrackets']; // ccxt marks them loaded before its request returns
+      throw err;
+    });
+    await this.#call(() => this.#bracketsLoading as Promise<unknown>);
+  }
+
+  async #rulesBySymbol(): Promise<Map<string, MarketRules>> {
     await this.#loadMarkets();
     const markets: Record<string, MarketInterface | undefined> = this.#exchange.markets ?? {};
-    return Object.values(markets)
-      .filter((m): m is MarketInterface => m !== undefined && m.linear === true && m.swap === true)
-      .map(toMarketRules);
+    if (this.#rules?.from !== markets) {
+      const linear = Object.values(markets).filter((m): m is MarketInterface => m !== undefined && m.linear === true && m.swap === true);
+      this.#rules = { from: markets, bySymbol: new Map(linear.map((m) => [String(m.id), toMarketRules(m)])) };
+    }
+    return this.#rules.bySymbol;
+  }
+
+  async markets(): Promise<MarketRules[]> {
+    return [...(await this.#rulesBySymbol()).values()];
   }
 
   async market(symbol: string): Promise<MarketRules> {
-    const found = (await this.markets()).find((m) => m.symbol === symbol);
+    const found = (await this.#rulesBySymbol()).get(symbol);
     if (found === undefined) {
       throw new VenueError({ kind: 'rejected', errorClass: 'BadSymbol', exchangeCode: null, exchangeReason: `unknown symbol ${symbol}` });
     }
@@ -206,7 +228,10 @@ class CcxtVenue implements Venue {
 
   async position(symbol: string): Promise<Position> {
     const rules = await this.market(symbol);
-    const rows = await this.#call(() => this.#exchange.fetchPositions([rules.ccxtSymbol]));
+    await this.#loadLeverageBrackets();
+    // `symbol` goes to positionRisk as is: the exchange answers this symbol's rows only, instead of every
+    // market's rows for ccxt to parse and filter (ccxt sends no symbol of its own).
+    const rows = await this.#call(() => this.#exchange.fetchPositions([rules.ccxtSymbol], { symbol: rules.symbol }));
     // ccxt drops flat rows; the raw strings of the rest are exact, its numbers are floats.
     const raw = rows.map((p) => p.info as { symbol: string; positionAmt: string; markPrice: string }); // info: any in ccxt's types
     const mine = raw.filter((r) => r.symbol === symbol);

@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createVenue } from '../../src/exchange/ccxt-venue.js';
 import type { PaperExchange } from '../../src/exchange/paper/index.js';
@@ -207,6 +209,36 @@ describe('ccxt venue adapter against the paper exchange', () => {
     } finally {
       await wrongSecret.close();
       await unknownKey.close();
+    }
+  });
+
+  it('asks positionRisk for the one symbol it reads, and loads the leverage brackets once', async () => {
+    // A loopback proxy in front of the paper exchange records the path and query of every request.
+    const seen: string[] = [];
+    const target = new URL(paper.url);
+    const proxy: Server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxied = createVenue({ ...paperConfig(paper), baseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+    try {
+      expect((await proxied.position('BTCUSDT')).amount).toBe('0.062');
+      expect((await proxied.position('ETHUSDT')).amount).toBe('0');
+      expect((await proxied.position('BTCUSDT')).amount).toBe('0.062');
+      const positionReads = seen.filter((r) => r.startsWith('GET /fapi/v3/positionRisk'));
+      expect(positionReads).toHaveLength(3);
+      expect(positionReads.map((r) => new URL(r.slice(4), 'http://x').searchParams.get('symbol'))).toEqual(['BTCUSDT', 'ETHUSDT', 'BTCUSDT']);
+      const brackets = seen.filter((r) => r.startsWith('GET /fapi/v1/leverageBracket'));
+      expect(brackets).toHaveLength(1);
+      expect(new URL(brackets[0]!.slice(4), 'http://x').searchParams.get('symbol')).toBeNull(); // every symbol's brackets
+    } finally {
+      await proxied.close();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 
