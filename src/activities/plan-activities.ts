@@ -62,7 +62,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
   const issueGovernorPermit = async ({ plan, sequence }: PermitRequest): Promise<GovernorPermit> => {
     const market = await marketOrNull(plan.symbol);
     const pos = market ? await position(plan.symbol) : { amount: '0', markPrice: '0' };
-    const paused = await store.isTradingPaused(plan.symbol);
+    const paused = await store.isTradingPaused(plan.symbol, plan.plan_id);
     const permit = decideGovernorPermit({
       plan,
       sequence,
@@ -133,7 +133,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       const found = await lookup(req.plan.symbol, req.clientOrderId);
       if (found) return found;
     }
-    const paused = await store.isTradingPaused(req.plan.symbol);
+    const paused = await store.isTradingPaused(req.plan.symbol, req.plan.plan_id);
     if (paused.paused) {
       throw ApplicationFailure.nonRetryable(`trading is paused (${paused.scope}): ${paused.reason ?? 'no reason given'}`, FailureTypes.tradingPaused);
     }
@@ -201,7 +201,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
     lookupOrder: ({ symbol, clientOrderId }) => lookup(symbol, clientOrderId),
     bookFill,
     syncLedger,
-    isTradingPaused: ({ symbol }) => store.isTradingPaused(symbol),
+    isTradingPaused: ({ symbol, planId }) => store.isTradingPaused(symbol, planId),
     setTradingState: async (req) => {
       const change = await store.setTradingState(req);
       return { scope: change.scope, state: change.state, at: change.at };

@@ -54,7 +54,7 @@ export interface LedgerSyncResult {
 }
 
 export interface TradingStateRequest {
-  /** 'global' or a symbol such as BTCUSDT. */
+  /** 'global', a symbol such as BTCUSDT, or plan:<plan_id> (see planPauseScope). */
   scope: string;
   state: 'running' | 'paused';
   who: string;
@@ -75,6 +75,7 @@ export interface PlanActivities {
   lookupOrder(req: { symbol: string; clientOrderId: string }): Promise<PlacedOrder | null>;
   bookFill(req: BookFillRequest): Promise<BookedFill>;
   syncLedger(req: LedgerSyncRequest): Promise<LedgerSyncResult>;
-  isTradingPaused(req: { symbol: string }): Promise<{ paused: boolean; scope: string | null; reason: string | null }>;
+  /** Paused globally, for the symbol, or for the plan (when planId is given). */
+  isTradingPaused(req: { symbol: string; planId?: string }): Promise<{ paused: boolean; scope: string | null; reason: string | null }>;
   setTradingState(req: TradingStateRequest): Promise<TradingStateResult>;
 }

@@ -11,6 +11,7 @@ import {
   TRADING_STATE_WORKFLOW_TYPE,
   type ReconcileWorkflowInput,
 } from '../workflows/definitions.js';
+import { planPauseScope } from '../domain/plan.js';
 import { CliError, ExitCode } from './errors.js';
 import { planHandle, runningPlans } from './plans.js';
 
@@ -28,12 +29,24 @@ async function runningPlanHandle(ctx: OperatorContext, planId: string) {
   return handle;
 }
 
+/**
+ * One plan paused or resumed: durable in the store first (scope plan:<id>, recorded with who/why), so the
+ * plan's permits cannot be consumed while it is paused even if the signal reaches the workflow late (its
+ * permit checks run inside a workflow task, which sees signals only when it ends); then the plan is told.
+ */
+async function setPlanTrading(ctx: OperatorContext, planId: string, state: 'paused' | 'running', why: string): Promise<void> {
+  const handle = await runningPlanHandle(ctx, planId);
+  const request: TradingStateRequest = { scope: planPauseScope(planId), state, who: ctx.who, why };
+  await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-plan-${planId}-${Date.now()}`, `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, [request]);
+  await handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: 'plan', who: ctx.who, why });
+}
+
 export async function pausePlan(ctx: OperatorContext, planId: string, why: string): Promise<void> {
-  await (await runningPlanHandle(ctx, planId)).signal(pauseSignal, { scope: 'plan', who: ctx.who, why });
+  await setPlanTrading(ctx, planId, 'paused', why);
 }
 
 export async function resumePlan(ctx: OperatorContext, planId: string, why: string): Promise<void> {
-  await (await runningPlanHandle(ctx, planId)).signal(resumeSignal, { scope: 'plan', who: ctx.who, why });
+  await setPlanTrading(ctx, planId, 'running', why);
 }
 
 /** The innermost message of a failed workflow (the activity's own reason), not "Workflow execution failed". */

@@ -60,11 +60,11 @@ export async function consumePermit(db: Db, permitId: string, now: Date): Promis
   parseInput('consumePermit', z.object({ permitId: text, now: z.date('must be a valid Date') }), { permitId, now });
   const nowIso = now.toISOString();
   // The trading state is read in the same statement: a permit cannot be used while trading is paused
-  // globally or for its symbol, whatever was true when it was issued.
+  // globally, for its symbol or for its plan, whatever was true when it was issued.
   const won = await db.query(
     `UPDATE permits SET consumed_at = $2::timestamptz
      WHERE permit_id = $1 AND consumed_at IS NULL AND expires_at > $2::timestamptz AND granted
-       AND NOT EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol))
+       AND NOT EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol, 'plan:' || permits.plan_id))
      RETURNING permit_id`,
     [permitId, nowIso],
   );
@@ -72,7 +72,7 @@ export async function consumePermit(db: Db, permitId: string, now: Date): Promis
   const row = await queryOne<{ granted: boolean; consumed: boolean; expired: boolean; paused: boolean }>(
     db,
     `SELECT granted, consumed_at IS NOT NULL AS consumed, expires_at <= $2::timestamptz AS expired,
-            EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol)) AS paused
+            EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol, 'plan:' || permits.plan_id)) AS paused
      FROM permits WHERE permit_id = $1`,
     [permitId, nowIso],
   );

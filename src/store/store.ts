@@ -40,7 +40,7 @@ function storeOn(db: Db): Store {
     consumePermit: (permitId, now) => permits.consumePermit(db, permitId, now),
     permitsForPlan: (planId) => permits.permitsForPlan(db, planId),
     tradingState: () => trading.tradingState(db),
-    isTradingPaused: (symbol) => trading.isTradingPaused(db, symbol),
+    isTradingPaused: (symbol, planId) => trading.isTradingPaused(db, symbol, planId),
     setTradingState: (c) => trading.setTradingState(db, c),
     tradingStateHistory: (limit) => trading.tradingStateHistory(db, limit),
   };

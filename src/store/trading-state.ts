@@ -1,32 +1,35 @@
 import { z } from 'zod';
 import { queryExactlyOne, type Db } from './db.js';
 import type { PauseStatus, TradingMode, TradingState, TradingStateChange, TradingStateChangeInput } from './types.js';
-import { parseInput, symbol, text } from './validation.js';
+import { PLAN_PAUSE_SCOPE_PATTERN, planPauseScope } from '../domain/plan.js';
+import { parseInput, planId, symbol, text } from './validation.js';
 import { toIso } from './values.js';
 
-// Symbols are upper-case (BTCUSDT), so the scope 'global' can never collide with one.
+// Symbols are upper-case (BTCUSDT) and plan scopes start with "plan:", so the scopes never collide.
 const GLOBAL = 'global';
-const scope = z.union([z.literal(GLOBAL), symbol]);
+const planScope = z.string().regex(PLAN_PAUSE_SCOPE_PATTERN, 'must be plan:<plan_id>');
+const scope = z.union([z.literal(GLOBAL), symbol, planScope], { error: 'must be "global", a symbol like BTCUSDT or plan:<plan_id>' });
 const mode = z.enum(['running', 'paused']);
 const changeSchema = z.object({ scope, state: mode, who: text, why: text });
 
 export async function tradingState(db: Db): Promise<TradingState> {
   const rows = await db.query<{ scope: string; state: TradingMode }>('SELECT scope, state FROM trading_state ORDER BY scope');
-  const state: TradingState = { global: 'running', symbols: {} };
+  const state: TradingState = { global: 'running', symbols: {}, plans: {} };
   for (const row of rows) {
     if (row.scope === GLOBAL) state.global = row.state;
+    else if (row.scope.startsWith('plan:')) state.plans[row.scope.slice('plan:'.length)] = row.state;
     else state.symbols[row.scope] = row.state;
   }
   return state;
 }
 
-/** A global pause wins over a symbol's own state. */
-export async function isTradingPaused(db: Db, sym: string): Promise<PauseStatus> {
-  parseInput('isTradingPaused', symbol, sym);
+/** Paused globally, for the symbol, or (given a plan id) for that plan; the widest scope is reported. */
+export async function isTradingPaused(db: Db, sym: string, plan?: string): Promise<PauseStatus> {
+  parseInput('isTradingPaused', z.object({ symbol, plan: planId.optional() }), { symbol: sym, plan });
   const rows = await db.query<{ scope: string; reason: string | null }>(
-    `SELECT scope, reason FROM trading_state WHERE scope IN ($1, $2) AND state = 'paused'
-     ORDER BY CASE WHEN scope = $1 THEN 0 ELSE 1 END`,
-    [GLOBAL, sym],
+    `SELECT scope, reason FROM trading_state WHERE scope IN ($1, $2, $3) AND state = 'paused'
+     ORDER BY CASE scope WHEN $1 THEN 0 WHEN $2 THEN 1 ELSE 2 END`,
+    [GLOBAL, sym, plan === undefined ? GLOBAL : planPauseScope(plan)],
   );
   const first = rows[0];
   return first ? { paused: true, scope: first.scope, reason: first.reason } : { paused: false, scope: null, reason: null };

@@ -90,11 +90,13 @@ export interface PermitRecord {
 export interface TradingState {
   global: TradingMode;
   symbols: Record<string, TradingMode>;
+  /** Plans paused (or resumed) one by one, by plan id. */
+  plans: Record<string, TradingMode>;
 }
 
 export interface PauseStatus {
   paused: boolean;
-  /** 'global', the symbol, or null when running. */
+  /** 'global', the symbol, `plan:<plan_id>`, or null when running. */
   scope: 'global' | string | null;
   reason: string | null;
 }
@@ -132,7 +134,8 @@ export interface Store {
   permitsForPlan(planId: string): Promise<PermitRecord[]>;
 
   tradingState(): Promise<TradingState>;
-  isTradingPaused(symbol: string): Promise<PauseStatus>;
+  /** Paused globally, for the symbol, or for the plan when `planId` is given. */
+  isTradingPaused(symbol: string, planId?: string): Promise<PauseStatus>;
   setTradingState(c: TradingStateChangeInput): Promise<TradingStateChange>;
   tradingStateHistory(limit?: number): Promise<TradingStateChange[]>;
 }

@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
+import { PLAN_ID_PATTERN } from '../domain/plan.js';
 
 /** Malformed input to the store: nothing was written. `issues` names each offending field. */
 export class StoreInputError extends Error {
@@ -32,6 +33,7 @@ export const nonNegativeDecimal = decimalString.refine((v) => new Decimal(v).gte
 
 /** Exchange-native symbols as in the plans: BTCUSDT. */
 export const symbol = z.string().regex(/^[A-Z0-9]{2,30}$/, 'must be an exchange symbol like BTCUSDT (A-Z, 0-9)');
+export const planId = z.string().regex(PLAN_ID_PATTERN, 'must be a plan id (1-32 characters of A-Z a-z 0-9 _ -)');
 export const venue = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a venue id like "paper" or "binanceusdm"');
 export const text = z.string().trim().min(1, 'must not be empty').max(1000);
 export const optionalText = text.nullable().optional().transform((v) => v ?? null);

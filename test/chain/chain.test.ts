@@ -129,6 +129,12 @@ describe('permit chain', () => {
     // The permits acquired before the pause were not used: fresh ones were issued after resume.
     const used = final.permits.governor!;
     expect(Date.parse(used.created_at)).toBeGreaterThanOrEqual(resumedAt);
+    // The pause was durable (so the permit consume refused it even before the signal was seen), and recorded.
+    const changes = (await t.stack.services.store.tradingStateHistory(50)).filter((c) => c.scope === `plan:${plan.plan_id}`);
+    expect(changes.map((c) => [c.state, c.who, c.why])).toEqual([
+      ['running', 'chain-test', 'go on'],
+      ['paused', 'chain-test', 'hold for the test'],
+    ]);
   });
 
   it('a global pause (pause --all) holds running and new plans until resume --all', async () => {

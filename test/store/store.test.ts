@@ -210,6 +210,18 @@ describe.each(backends)('store on $name', (backend) => {
       expect(await store.consumePermit(p.permitId, new Date())).toBe('consumed');
     });
 
+    it('refuses a consumer while its plan alone is paused, and only that plan', async () => {
+      const sym = newSymbol();
+      const [paused, other] = [permit({ planId: newPlanId(), symbol: sym }), permit({ planId: newPlanId(), symbol: sym })];
+      await store.recordPermit(paused);
+      await store.recordPermit(other);
+      await store.setTradingState({ scope: `plan:${paused.planId}`, state: 'paused', who: 'alice', why: 'hold this plan' });
+      expect(await store.consumePermit(paused.permitId, new Date())).toBe('trading_paused');
+      expect(await store.consumePermit(other.permitId, new Date())).toBe('consumed');
+      await store.setTradingState({ scope: `plan:${paused.planId}`, state: 'running', who: 'alice', why: 'go on' });
+      expect(await store.consumePermit(paused.permitId, new Date())).toBe('consumed');
+    });
+
     it('refuses a denied permit and an unknown one', async () => {
       const p = permit({ planId: newPlanId(), layer: 'p33', granted: false, reason: 'reconcile_required_qty_mismatch' });
       await store.recordPermit(p);
@@ -237,7 +249,17 @@ describe.each(backends)('store on $name', (backend) => {
       expect((await store.isTradingPaused(eth)).paused).toBe(false);
       expect(await store.isTradingPaused(btc)).toMatchObject({ paused: true, scope: btc });
 
-      const history = await store.tradingStateHistory(3);
+      const plan = newPlanId();
+      await store.setTradingState({ scope: `plan:${plan}`, state: 'paused', who: 'carol', why: 'hold one plan' });
+      expect(await store.isTradingPaused(eth, plan)).toEqual({ paused: true, scope: `plan:${plan}`, reason: 'hold one plan' });
+      expect((await store.isTradingPaused(eth)).paused).toBe(false);
+      expect(await store.isTradingPaused(btc, plan)).toMatchObject({ paused: true, scope: btc }); // the wider scope is reported
+      expect((await store.tradingState()).plans).toMatchObject({ [plan]: 'paused' });
+      await store.setTradingState({ scope: `plan:${plan}`, state: 'running', who: 'carol', why: 'go on' });
+      expect((await store.isTradingPaused(eth, plan)).paused).toBe(false);
+      await expect(store.setTradingState({ scope: 'plan:', state: 'paused', who: 'carol', why: 'x' })).rejects.toThrow(/scope/);
+
+      const history = (await store.tradingStateHistory(5)).slice(2);
       expect(history.map((c) => [c.scope, c.previousState, c.state, c.who, c.why])).toEqual([
         ['global', 'paused', 'running', 'bob', 'incident over'],
         ['global', 'running', 'paused', 'bob', 'exchange incident'],
