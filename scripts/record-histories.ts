@@ -1,5 +1,7 @@
 // Records plan workflow histories as replay fixtures (test/fixtures/histories/*.binpb). Re-run after a
-// deliberate, versioned change to the workflow: `npx tsx scripts/record-histories.ts`.
+// deliberate, versioned change to the workflow: `npx tsx scripts/record-histories.ts`. Keep the fixtures
+// of the previous shape under another name (v1-activities-*: permit checks and booking as regular
+// activities, before the local-steps patch) so that plans started on older code keep replaying.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

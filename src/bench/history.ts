@@ -8,13 +8,15 @@
 //     an upsert of TemporalChangeVersion alone is free)
 //   - Signal received (sent by a client or a workflow): 1 each; signal-with-start counts 1 in total
 //   - Activity started or retried: 1 per attempt (the attempt number of ActivityTaskStarted)
-//   - Local activities: all markers recorded by one workflow task count 1
+//   - Local activities: all markers recorded by one workflow task count 1 ("Temporal Cloud counts all
+//     RecordMarkers from each Workflow Task as one action"; a patch marker shares that one action)
 //   - Child workflow initiated: 2 (start + execution); external signal sent: 1
 //   - Update accepted or rejected: 1 each; WorkflowExecutionOptionsUpdated: 1
 // Not in history, hence not counted here: queries (the bench sends none; the Web UI's stack trace and
 // current-details views are queries and cost 1 each), activity heartbeats (the chain sends none),
 // exports and schedules.
 import type { WorkflowHandle } from '@temporalio/client';
+import { localActivityCall } from '../cli/history-markers.js';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
@@ -26,7 +28,7 @@ export const BILLING_RULES: readonly string[] = [
   'UpsertWorkflowSearchAttributes: 1 each (start-time search attributes and TemporalChangeVersion-only upserts: 0)',
   'WorkflowExecutionSignaled: 1 each',
   'Activity started or retried: 1 per attempt (attempt of ActivityTaskStarted)',
-  'MarkerRecorded (local activities / side effects): 1 per workflow task that recorded any',
+  'MarkerRecorded (local activities, patch markers): all markers of one workflow task count 1',
   'StartChildWorkflowExecutionInitiated: 2; SignalExternalWorkflowExecutionInitiated: 1',
   'WorkflowExecutionUpdateAccepted/Rejected: 1 each; WorkflowExecutionOptionsUpdated: 1',
   'Not in history, not counted: queries (1 each, e.g. Web UI stack trace), heartbeats, export, schedules',
@@ -129,7 +131,10 @@ export interface PlanTimeline {
   /** Workflow tasks: scheduled → started (queue wait) and started → completed (worker processing). */
   wft_schedule_to_start: number[];
   wft_start_to_complete: number[];
-  /** Per activity type: scheduled → started (queue wait) and started → completed (execution). */
+  /**
+   * Per activity type: scheduled → started (queue wait) and started → completed (execution). Local
+   * activities have no server-side events but their marker: their workflow task's start → completed.
+   */
   activity_schedule_to_start: Record<string, number[]>;
   activity_start_to_close: Record<string, number[]>;
   /** Started → the workflow task in which the order's completion was seen (= chain latency end). */
@@ -169,6 +174,13 @@ export function planTimeline(history: History, acceptedAt: number | null): PlanT
     } else if (type === 'WorkflowTaskCompleted') {
       const startedTask = at(byId.get(num(e.workflowTaskCompletedEventAttributes?.startedEventId)));
       if (startedTask !== null) timeline.wft_start_to_complete.push(eventTimeMs(e) - startedTask);
+    } else if (type === 'MarkerRecorded') {
+      // The marker's own schedule time is the workflow's (deterministic) clock, not when the call began:
+      // measured from the start of the workflow task that ran it instead.
+      const call = localActivityCall(e);
+      const completedTask = byId.get(num(e.markerRecordedEventAttributes?.workflowTaskCompletedEventId));
+      const taskStarted = at(byId.get(num(completedTask?.workflowTaskCompletedEventAttributes?.startedEventId)));
+      if (call?.completedAtMs != null && taskStarted !== null) push(timeline.activity_start_to_close, `${call.activityType} (local, from its task's start)`, call.completedAtMs - taskStarted);
     } else if (type === 'ActivityTaskStarted') {
       const scheduled = byId.get(num(e.activityTaskStartedEventAttributes?.scheduledEventId));
       const name = scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? 'activity';

@@ -145,7 +145,7 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
     const devServerPid = env.TEMPORAL_ADDRESS ? null : findPidByArg(dataDir);
     const cpuPids: Record<string, number> = devServerPid ? { dev_server: devServerPid } : {};
     const pool = new SymbolPool(symbols);
-    const temporal = temporalRunner(s.client, s.taskQueue, s.policy);
+    const temporal = temporalRunner(s.client, s.taskQueue, s.policy, s.eagerStart);
     const directTimes: DirectStepTimes = { permits: [], order: [], book: [] };
     const direct = directRunner(activities, s.policy);
     const directTimed = directRunner(activities, s.policy, directTimes);
@@ -353,7 +353,7 @@ async function denyPath(stack: EmbeddedStack, admin: MarketAdmin, pool: SymbolPo
       await skewLedger(admin, symbol);
       const plan = benchPlan(symbol, 'dr');
       const acceptedAt = Date.now();
-      const started = await startPlanWorkflow(stack.client, plan, { taskQueue: stack.taskQueue, policy: stack.policy, acceptedAt });
+      const started = await startPlanWorkflow(stack.client, plan, { taskQueue: stack.taskQueue, policy: stack.policy, acceptedAt, eager: stack.eagerStart });
       const deadline = Date.now() + 60_000;
       let state: ChainState | null = null;
       while (Date.now() < deadline) {

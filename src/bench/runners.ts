@@ -9,9 +9,9 @@ import { startPlanWorkflow } from '../intake/start-plan.js';
 import type { ChainPolicy } from '../workflows/definitions.js';
 import type { PlanOutcome, PlanRunner } from './load.js';
 
-export function temporalRunner(client: Client, taskQueue: string, policy: ChainPolicy): PlanRunner {
+export function temporalRunner(client: Client, taskQueue: string, policy: ChainPolicy, eager: boolean): PlanRunner {
   return async (plan, acceptedAt) => {
-    const started = await startPlanWorkflow(client, plan, { taskQueue, policy, acceptedAt });
+    const started = await startPlanWorkflow(client, plan, { taskQueue, policy, acceptedAt, eager });
     if (!started.started) throw new Error(`plan ${plan.plan_id} was already started`);
     const handle = client.workflow.getHandle(started.workflowId, started.runId ?? undefined);
     const state = (await handle.result()) as ChainState;

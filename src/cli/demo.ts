@@ -39,7 +39,7 @@ export async function runSeedScenario(stack: EmbeddedStack, projectRoot: string,
   const plan = parsed.plan;
   await store.adjustLedger({ venue: settings.venueName, symbol: plan.symbol, target: SEED_LEDGER_AMOUNT, who: 'permitctl demo', why: 'seed scenario: the ledger as the seed document recorded it', command: 'permitctl demo' });
   log(`exchange ${plan.symbol}: ${(await venue.position(plan.symbol)).amount}, ledger: ${await store.ledgerPosition(settings.venueName, plan.symbol)}`);
-  const started = await startPlanWorkflow(stack.client, plan, { taskQueue: stack.taskQueue, policy: stack.policy });
+  const started = await startPlanWorkflow(stack.client, plan, { taskQueue: stack.taskQueue, policy: stack.policy, eager: stack.eagerStart });
   log(`submitted the seed plan ${plan.plan_id} verbatim → workflow ${started.workflowId}`);
   const denied = await waitForStage(stack, plan.plan_id, 'awaiting_reconcile', 30_000);
   const ctx = denied.permits.p33?.context;

@@ -8,6 +8,7 @@ import type { ChainState } from '../domain/chain.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import type { TimelineRow } from './format.js';
+import { localActivityCall } from './history-markers.js';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
@@ -77,6 +78,12 @@ export function traceRows(history: History): TimelineRow[] {
     if (event.workflowExecutionStartedEventAttributes) {
       const input = decode<{ plan: { plan_id: string; action: string; symbol: string; kill_score: number } }>(event.workflowExecutionStartedEventAttributes.input);
       if (input?.plan) push(event, { layer: 'Plan', action: `Plan ${input.plan.plan_id}: ${input.plan.action} ${input.plan.symbol} (kill score ${input.plan.kill_score})`, result: 'ACCEPTED', ttl: '-' });
+    } else if (event.markerRecordedEventAttributes) {
+      const call = localActivityCall(event);
+      if (!call) continue; // a patch (version) marker
+      const activity = { activityType: call.activityType, summary: summaryOf(event) };
+      if (call.failureMessage === null) push(event, completedRow(activity, call.result));
+      else push(event, { layer: 'Activity', action: `${activity.summary ?? activity.activityType}: ${call.failureMessage}`, result: 'FAILED', ttl: '-' });
     } else if (event.activityTaskScheduledEventAttributes) {
       scheduled.set(id, { activityType: event.activityTaskScheduledEventAttributes.activityType?.name ?? '?', summary: summaryOf(event) });
     } else if (event.activityTaskCompletedEventAttributes) {

@@ -26,6 +26,8 @@ export interface TemporalTarget {
   client: Client;
   taskQueue: string;
   policy: ChainPolicy;
+  /** The client shares a running worker's connection: start plans eagerly (see StartPlanOptions.eager). */
+  eager?: boolean;
 }
 
 export interface RedisPlanBridgeOptions {
@@ -40,7 +42,7 @@ export interface RedisPlanBridgeOptions {
 
 /** Starts through startPlanWorkflow (the one way a plan becomes a workflow), each call with a deadline. */
 export function temporalPlanStarter(target: TemporalTarget, timeoutMs = 10_000): PlanStarter {
-  const start = (plan: Plan) => startPlanWorkflow(target.client, plan, { taskQueue: target.taskQueue, policy: target.policy });
+  const start = (plan: Plan) => startPlanWorkflow(target.client, plan, { taskQueue: target.taskQueue, policy: target.policy, eager: target.eager === true });
   return (plan) => target.client.withDeadline(Date.now() + timeoutMs, () => start(plan));
 }
 

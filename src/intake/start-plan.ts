@@ -8,6 +8,13 @@ export interface StartPlanOptions {
   taskQueue: string;
   policy: ChainPolicy;
   acceptedAt?: number;
+  /**
+   * Ask the server to hand the first workflow task straight back to a worker on this client's connection
+   * (eager workflow start): no task-queue dispatch for it. Only for a client built on the same
+   * NativeConnection as a running worker (the embedded stack's); the server falls back to the task queue
+   * when that worker has no free slot.
+   */
+  eager?: boolean;
 }
 
 export interface StartedPlan {
@@ -38,6 +45,7 @@ export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartP
       workflowId,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
+      ...(opts.eager ? { requestEagerStart: true } : {}),
       staticSummary: `${plan.action} ${plan.symbol} · kill score ${plan.kill_score} · plan ${plan.plan_id}`,
       staticDetails: planDetails(plan),
       typedSearchAttributes: new TypedSearchAttributes([

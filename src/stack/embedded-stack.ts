@@ -2,7 +2,7 @@
 // cluster), the paper exchange (unless another venue is configured), the store and a worker.
 import { writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../exchange/paper/index.js';
@@ -37,6 +37,8 @@ export interface EmbeddedStack {
   services: ChainServices;
   worker: Worker;
   policy: ChainPolicy;
+  /** True: `client` shares the worker's connection, so plans started through it may ask for eager start. */
+  eagerStart: boolean;
   /** The Redis plan bridge, running when REDIS_URL is set. */
   bridge: RedisPlanBridge | null;
   stop(): Promise<void>;
@@ -72,9 +74,8 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
     const cfg = { ...temporalCfg, address };
     const nativeConnection = await NativeConnection.connect(connectionOptions(cfg));
     cleanups.push(() => nativeConnection.close());
-    const connection = await Connection.connect(connectionOptions(cfg));
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: cfg.namespace });
+    // One connection for client and worker: plans this process starts can be started eagerly on its worker.
+    const client = new Client({ connection: nativeConnection, namespace: cfg.namespace });
     const worker = await createPlanWorker({
       connection: nativeConnection,
       namespace: cfg.namespace,
@@ -88,7 +89,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       await running;
     });
     const policy = chainPolicyFromEnv(env);
-    const bridge = env.REDIS_URL ? new RedisPlanBridge({ temporal: { client, taskQueue: cfg.taskQueue, policy }, env }) : null;
+    const bridge = env.REDIS_URL ? new RedisPlanBridge({ temporal: { client, taskQueue: cfg.taskQueue, policy, eager: true }, env }) : null;
     if (bridge) {
       bridge.start();
       cleanups.push(() => bridge.stop());
@@ -109,6 +110,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       services,
       worker,
       policy,
+      eagerStart: true,
       bridge,
       stop: stopAll,
     };

@@ -6,13 +6,15 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   TimeoutFailure,
   allHandlersFinished,
   sleep,
 } from '@temporalio/workflow';
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { PlanActivities, PlacedOrder } from '../activities/types.js';
 import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
 import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
@@ -31,18 +33,32 @@ import {
 const exchangeRetry: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '2s' };
 
 /** Permit checks read the exchange: retried on network errors, a definitive refusal fails them. */
-const permitOptions: ActivityOptions = {
+const permitOptions = {
   startToCloseTimeout: '10s',
   scheduleToCloseTimeout: '2m',
   retry: { ...exchangeRetry, nonRetryableErrorTypes: [FailureTypes.exchangeRejected] },
-};
+} satisfies ActivityOptions & LocalActivityOptions;
 /** Booking, lookups and ledger sync must eventually succeed: an order's fate is never left unknown. */
-const durableOptions: ActivityOptions = {
+const durableOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
-};
+} satisfies ActivityOptions & LocalActivityOptions;
 const permitActivities = proxyActivities<PlanActivities>(permitOptions);
 const durableActivities = proxyActivities<PlanActivities>(durableOptions);
+
+/**
+ * The permit checks and the booking run as local activities: in the worker that runs the workflow task,
+ * without a round trip through the server's task queues (one workflow task and two activity dispatches
+ * fewer per plan, and one billable action for all of them, docs/benchmarks.md). Safe to repeat: a permit
+ * is recorded once per permit id (a re-run keeps the first, earlier expiry, which the consume checks) and
+ * a fill once per exchange order id. The order itself stays a regular activity: its attempt count is the
+ * server's, which the lookup-before-re-send relies on.
+ *
+ * Plans whose history predates this patch keep replaying their regular activities.
+ */
+const LOCAL_STEPS_PATCH = 'local-permits-and-booking';
+const localPermitActivities = proxyLocalActivities<PlanActivities>(permitOptions);
+const localDurableActivities = proxyLocalActivities<PlanActivities>(durableOptions);
 
 type PermitPair = { governor: GovernorPermit; p33: PositionPermit };
 type OrderAttempt =
@@ -101,7 +117,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
       const delay = nextDelay();
       const resumed = await condition(() => pauses.size === 0 || resumeCount !== seen, `${delay}s`, { summary: `Paused (${scope}): waiting for resume, re-checking in ${delay} s` });
       if (resumed || pauses.size === 0) continue;
-      const status = await permitActivities.isTradingPaused({ symbol: plan.symbol });
+      const status = await permitActivities.isTradingPaused({ symbol: plan.symbol, planId: plan.plan_id });
       if (!status.paused) {
         [...pauses.keys()].filter((s) => s !== 'plan').forEach((s) => pauses.delete(s));
         chain.event('pause_lifted', 'Trading is running again in the store: the pause is lifted');
@@ -118,7 +134,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
       const delay = nextDelay();
       await condition(() => resumeCount !== seen, `${delay}s`, { summary: `Trading paused: waiting for resume, re-checking in ${delay} s` });
       seen = resumeCount;
-      const status = await permitActivities.isTradingPaused({ symbol: plan.symbol });
+      const status = await permitActivities.isTradingPaused({ symbol: plan.symbol, planId: plan.plan_id });
       if (!status.paused) return;
     }
   };
@@ -127,16 +143,21 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
   const acquirePermits = async (): Promise<PermitPair> => {
     chain.stage('governor');
     const sequence = ++acquisitions;
-    const [governor, p33] = await Promise.all([
-      permitActivities.issueGovernorPermit.executeWithOptions(
-        { ...permitOptions, summary: `Governor (P3.2): permit for ${plan.action} ${plan.symbol} (#${sequence})` },
-        [{ plan, sequence }],
-      ),
-      permitActivities.checkPositionState.executeWithOptions(
-        { ...permitOptions, summary: `Position check (P3.3): exchange vs ledger for ${plan.symbol} (#${sequence})` },
-        [{ plan, sequence }],
-      ),
-    ]);
+    const request = [{ plan, sequence }] as const;
+    const governorSummary = `Governor (P3.2): permit for ${plan.action} ${plan.symbol} (#${sequence})`;
+    const p33Summary = `Position check (P3.3): exchange vs ledger for ${plan.symbol} (#${sequence})`;
+    const local = patched(LOCAL_STEPS_PATCH);
+    const [governor, p33] = await Promise.all(
+      local
+        ? [
+            localPermitActivities.issueGovernorPermit.executeWithOptions({ ...permitOptions, summary: governorSummary }, [...request]),
+            localPermitActivities.checkPositionState.executeWithOptions({ ...permitOptions, summary: p33Summary }, [...request]),
+          ]
+        : [
+            permitActivities.issueGovernorPermit.executeWithOptions({ ...permitOptions, summary: governorSummary }, [...request]),
+            permitActivities.checkPositionState.executeWithOptions({ ...permitOptions, summary: p33Summary }, [...request]),
+          ],
+    );
     chain.state.permits = { governor, p33 };
     chain.event('governor_permit', describeGovernor(governor), { permit_id: governor.permit_id, granted: governor.granted, reason: governor.reason, ttl_seconds: governor.ttl_seconds, expires_at: governor.expires_at });
     chain.event('p33_permit', describeP33(p33), { permit_id: p33.permit_id, allow: p33.allow, reason: p33.reason, ttl_seconds: p33.ttl_seconds, expires_at: p33.expires_at });
@@ -212,10 +233,10 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
     if (order.filled_qty <= 0) return chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
     chain.stage('booking');
-    const booked = await durableActivities.bookFill.executeWithOptions(
-      { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (order ${order.exchange_order_id})` },
-      [{ plan, order }],
-    );
+    const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (order ${order.exchange_order_id})` };
+    const booked = await (patched(LOCAL_STEPS_PATCH)
+      ? localDurableActivities.bookFill.executeWithOptions(bookOptions, [{ plan, order }])
+      : durableActivities.bookFill.executeWithOptions(bookOptions, [{ plan, order }]));
     chain.event('fill_booked', `Ledger ${plan.symbol} now ${booked.ledger_amt}${booked.booked ? '' : ' (fill was already booked)'}`, { ...booked });
     if (!FINAL_ORDER_STATUSES.includes(order.status)) {
       return chain.finish('FAILED', 'order_not_final', `Order ${order.client_order_id} still ${order.status} after ${MAX_ORDER_FOLLOW_UPS} look-ups; ${order.filled_qty} booked so far, reconcile the rest`);

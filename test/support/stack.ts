@@ -72,7 +72,7 @@ export async function startChainStack(opts: ChainStackOptions): Promise<ChainSta
     paper: new PaperAdmin(stack.paper!.url),
     dataDir,
     env,
-    submit: (plan) => startPlanWorkflow(stack.client, plan, { taskQueue: stack.taskQueue, policy: stack.policy }),
+    submit: (plan) => startPlanWorkflow(stack.client, plan, { taskQueue: stack.taskQueue, policy: stack.policy, eager: stack.eagerStart }),
     result: (planId) => planResult(stack.client, planId),
     setLedger: async (symbol, amount) => {
       await store.adjustLedger({ venue: settings.venueName, symbol, target: amount, who: 'chain test', why: 'test set-up', command: 'test' });
