@@ -29,10 +29,17 @@ export interface BenchOptions {
   cpuProfile: boolean;
   /** Wall-clock budget of the run (s): the throughput search stops early rather than overrun it. */
   budgetSeconds: number;
+  /**
+   * Where the paper exchange runs: its own process (default: the measured process then holds what a
+   * production worker holds) or inside the bench process, as `permitctl up` runs it.
+   */
+  exchange: 'process' | 'in-process';
+  /** The ledger: PostgreSQL (default, as in production; BENCH_DATABASE_URL) or the embedded PGlite. */
+  store: 'postgres' | 'embedded';
   json: boolean;
 }
 
-const FULL: Omit<BenchOptions, 'json' | 'mode' | 'cpuProfile'> = {
+const FULL: Omit<BenchOptions, 'json' | 'mode' | 'cpuProfile' | 'exchange' | 'store'> = {
   plans: 600,
   rate: 20,
   warmupPlans: 40,
@@ -76,7 +83,7 @@ const TEST: typeof FULL = {
 
 export function benchOptions(mode: BenchOptions['mode'], overrides: Partial<BenchOptions> = {}): BenchOptions {
   const base = mode === 'full' ? FULL : mode === 'quick' ? QUICK : TEST;
-  return { ...base, mode, cpuProfile: false, json: false, ...overrides };
+  return { ...base, mode, cpuProfile: false, json: false, exchange: 'process', store: 'postgres', ...overrides };
 }
 
 function positive(name: string, raw: string | undefined): number | undefined {
@@ -86,7 +93,16 @@ function positive(name: string, raw: string | undefined): number | undefined {
   return value;
 }
 
-/** `--quick`, `--json`, `--plans N`, `--rate R`, `--step-seconds S`, `--footprint-plans N`, `--symbols N`, `--cpu-profile`. */
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)})`);
+  return raw as T;
+}
+
+/**
+ * `--quick`, `--json`, `--plans N`, `--rate R`, `--step-seconds S`, `--footprint-plans N`, `--symbols N`,
+ * `--cpu-profile`, `--exchange process|in-process`, `--store postgres|embedded`.
+ */
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
@@ -100,6 +116,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'footprint-plans': { type: 'string' },
       symbols: { type: 'string' },
       'cpu-profile': { type: 'boolean', default: false },
+      exchange: { type: 'string' },
+      store: { type: 'string' },
     },
   });
   const overrides: Partial<BenchOptions> = { json: values.json, cpuProfile: values['cpu-profile'] };
@@ -113,5 +131,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (step !== undefined) overrides.stepSeconds = step;
   if (footprint !== undefined) overrides.footprintPlans = Math.floor(footprint);
   if (symbols !== undefined) overrides.symbols = Math.floor(symbols);
+  const exchange = oneOf('--exchange', values.exchange, ['process', 'in-process'] as const);
+  const store = oneOf('--store', values.store, ['postgres', 'embedded'] as const);
+  if (exchange !== undefined) overrides.exchange = exchange;
+  if (store !== undefined) overrides.store = store;
   return benchOptions(values.quick ? 'quick' : 'full', overrides);
 }

@@ -69,7 +69,7 @@ export function formatReport(r: BenchResult): string {
   if (r.profile.timeline_at_best_rate) out.push(timeline(`at the best passing rate ${f(r.throughput.temporal.best_offered_rate)}/s`, r.profile.timeline_at_best_rate));
   if (r.profile.timeline_at_first_failing_rate) out.push(timeline('at the first failing rate', r.profile.timeline_at_first_failing_rate));
   const c2 = r.profile.cpu_per_plan_ms;
-  out.push(`  CPU per plan (ms): Temporal ${f(c2.temporal_bench_process)} in the bench process + ${f(c2.temporal_dev_server)} in the dev server = ${f(c2.temporal_total)}; direct ${f(c2.direct_bench_process)}. CPU-bound ceiling: Temporal ≈ ${f(r.profile.cpu_bound_plans_per_s.temporal)}/s, direct ≈ ${f(r.profile.cpu_bound_plans_per_s.direct)}/s`);
+  out.push(`  CPU per plan (ms): Temporal ${f(c2.temporal_bench_process)} in the bench process + ${f(c2.temporal_dev_server)} in the dev server = ${f(c2.temporal_total)}; direct ${f(c2.direct_bench_process)}${c2.temporal_paper_exchange === null ? '' : `; paper exchange process ${f(c2.temporal_paper_exchange)} (Temporal) / ${f(c2.direct_paper_exchange)} (direct)`}. CPU-bound ceiling: Temporal ≈ ${f(r.profile.cpu_bound_plans_per_s.temporal)}/s, direct ≈ ${f(r.profile.cpu_bound_plans_per_s.direct)}/s`);
   const d = r.profile.direct_steps_ms;
   out.push(`  direct chain steps (p50 ms): permits ${f(d.permits_p50)} · order ${f(d.order_p50)} · book ${f(d.book_p50)}`);
   for (const st of r.throughput.temporal.steps) {

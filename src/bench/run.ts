@@ -19,6 +19,7 @@ import { benchPlan, runOpenLoop, type LoadResult, type PlanOutcome, type PlanRun
 import { benchSymbols, refill, skewLedger, SymbolPool, writeBenchScenario, type MarketAdmin } from './markets.js';
 import type { BenchOptions } from './options.js';
 import { directRunner, temporalRunner, type DirectStepTimes } from './runners.js';
+import { DEFAULT_BENCH_DATABASE_URL, displayUrl, dropBenchSchema, newBenchSchema, postgresReachable, startPaperProcess, type PaperProcess } from './services.js';
 import { median, ratio } from './stats.js';
 
 /** Lowest offered rate the throughput search tries when stepping down. */
@@ -88,7 +89,16 @@ export interface BenchResult {
     timeline_at_first_failing_rate: TimelineSummary | null;
     direct_steps_ms: { permits_p50: number | null; order_p50: number | null; book_p50: number | null };
     /** CPU time per executed plan in the latency phase (ms): robust to the machine's other load, unlike latency. */
-    cpu_per_plan_ms: { temporal_bench_process: number | null; temporal_dev_server: number | null; temporal_total: number | null; direct_bench_process: number | null };
+    cpu_per_plan_ms: {
+      temporal_bench_process: number | null;
+      temporal_dev_server: number | null;
+      /** Bench process + dev server: what the Temporal chain costs, the exchange left out. */
+      temporal_total: number | null;
+      direct_bench_process: number | null;
+      /** The paper exchange's own process (null when it runs inside the bench process). */
+      temporal_paper_exchange: number | null;
+      direct_paper_exchange: number | null;
+    };
     /** What the machine could do if CPU were the only bound: Temporal = cores × 1000 / total; direct = 1000 / its ms (one JS thread). */
     cpu_bound_plans_per_s: { temporal: number | null; direct: number | null };
     bench_process_peak_rss_mb: number | null;
@@ -134,16 +144,34 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
   const env = benchEnv({ WORKFLOW_BUNDLE_PATH: bundlePath, TEMPORAL_TASK_QUEUE: `permit-chain-bench-${process.pid}` });
-  log('bench: starting the stack (Temporal dev server unless TEMPORAL_ADDRESS, paper exchange, embedded ledger, worker)');
+  const databaseUrl = process.env.BENCH_DATABASE_URL || DEFAULT_BENCH_DATABASE_URL;
+  const schema = opts.store === 'postgres' ? newBenchSchema() : null;
   let stack: EmbeddedStack | null = null;
+  let paperProcess: PaperProcess | null = null;
   try {
+    if (schema) {
+      if (!(await postgresReachable(databaseUrl))) {
+        throw new Error(`PostgreSQL is not reachable at ${displayUrl(databaseUrl)} (set BENCH_DATABASE_URL, or run with --store embedded)`);
+      }
+      Object.assign(env, { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema });
+    }
+    if (opts.exchange === 'process') {
+      log('bench: starting the paper exchange as its own process');
+      paperProcess = await startPaperProcess(scenarioPath, env);
+      Object.assign(env, { EXCHANGE_VENUE: 'paper', PAPER_EXCHANGE_URL: paperProcess.url });
+    }
+    log(`bench: starting the stack (Temporal dev server unless TEMPORAL_ADDRESS, ${schema ? 'PostgreSQL' : 'embedded'} ledger, worker${paperProcess ? '' : ', paper exchange'})`);
     stack = await startEmbeddedStack({ dataDir, scenarioPath, env, uiPort: false });
     const s = stack;
     const { store, settings, activities } = s.services;
-    const admin: MarketAdmin = { paperUrl: s.paper!.url, store, venueName: settings.venueName };
+    const paperUrl = s.paper?.url ?? paperProcess!.url;
+    const admin: MarketAdmin = { paperUrl, store, venueName: settings.venueName };
     await refill(admin, symbols, true);
     const devServerPid = env.TEMPORAL_ADDRESS ? null : findPidByArg(dataDir);
-    const cpuPids: Record<string, number> = devServerPid ? { dev_server: devServerPid } : {};
+    const cpuPids: Record<string, number> = {
+      ...(devServerPid ? { dev_server: devServerPid } : {}),
+      ...(paperProcess ? { paper_exchange: paperProcess.pid } : {}),
+    };
     const pool = new SymbolPool(symbols);
     const temporal = temporalRunner(s.client, s.taskQueue, s.policy, s.eagerStart);
     const directTimes: DirectStepTimes = { permits: [], order: [], book: [] };
@@ -249,7 +277,7 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
           client: s.client,
           temporalAddress: s.temporalAddress,
           namespace: s.namespace,
-          paperUrl: s.paper!.url,
+          paperUrl,
           bundlePath,
           dataDir,
           policy: s.policy,
@@ -272,6 +300,8 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
         temporal_dev_server: tServer,
         temporal_total: lt.cpu_ms_per_plan.bench_process !== null && tServer !== null ? Math.round((lt.cpu_ms_per_plan.bench_process + tServer) * 10) / 10 : null,
         direct_bench_process: ld.cpu_ms_per_plan.bench_process,
+        temporal_paper_exchange: lt.cpu_ms_per_plan.others['paper_exchange'] ?? null,
+        direct_paper_exchange: ld.cpu_ms_per_plan.others['paper_exchange'] ?? null,
       };
       const result: BenchResult = {
         bench: 'permit-chain',
@@ -281,11 +311,13 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
         machine,
         setup: {
           temporal: env.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS ${s.temporalAddress}` : `embedded Temporal CLI dev server (SQLite) on ${s.temporalAddress}`,
-          store: `embedded ledger (${store.kind})`,
-          exchange: 'paper exchange (Binance USDⓈ-M wire format) through the real ccxt client, in the bench process',
+          store: schema ? `PostgreSQL ${displayUrl(databaseUrl)} (schema ${schema}, dropped afterwards)` : `embedded ledger (${store.kind}) in the bench process`,
+          exchange: `paper exchange (Binance USDⓈ-M wire format) through the real ccxt client, ${paperProcess ? `its own process (${paperUrl})` : 'in the bench process'}`,
           symbols: opts.symbols,
           notes: [
-            'Client, worker, paper exchange and ledger share the bench process (the embedded stack); the dev server is a separate process.',
+            paperProcess || schema
+              ? `The bench process holds the client (plans started eagerly on its worker, as the embedded stack's intake does) and the worker${paperProcess ? '' : ', the paper exchange'}${schema ? '' : ', the embedded ledger'}; the dev server${paperProcess ? ', the paper exchange' : ''}${schema ? ' and PostgreSQL' : ''} are other processes (PostgreSQL's CPU is not counted).`
+              : 'Client, worker, paper exchange and ledger share the bench process (the embedded stack); the dev server is a separate process.',
             'Plans are PARTIAL_25 closes of 1000-lot positions; a symbol carries one plan at a time, positions and ledger are topped up between phases.',
             'Arrivals are open-loop at a fixed rate; latency is the workflow\'s chain_latency_ms (plan accepted → order acknowledged, as seen by the workflow task that receives placeOrder\'s result); the direct chain measures the same span with Date.now() after placeOrder returns.',
             ...(opts.stepSeconds < 30 ? [`Throughput steps last ${opts.stepSeconds} s (the issue asks for ≥ 30 s: run without --quick for that).`] : []),
@@ -340,6 +372,8 @@ export async function runBench(opts: BenchOptions, out: (line: string) => void =
   } finally {
     log('bench: stopping the stack');
     await stack?.stop().catch(() => undefined);
+    await paperProcess?.stop().catch(() => undefined);
+    if (schema) await dropBenchSchema(databaseUrl, schema).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

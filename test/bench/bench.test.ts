@@ -52,6 +52,9 @@ describe('npm run bench (test sizes)', () => {
       expect(cost.actions_by_kind['workflow_started']).toBe(1);
     }
     expect(json.cost.happy_path.actions_by_kind['activity:placeOrder']).toBe(1);
+    // Permit checks and booking are local activities: markers, one action per workflow task that has any.
+    expect(json.cost.happy_path.actions_by_kind['activity:issueGovernorPermit']).toBeUndefined();
+    expect(json.cost.happy_path.actions_by_kind['local_activities']).toBeGreaterThan(0);
     expect(json.cost.deny_reconcile_execute.actions_by_kind['signal']).toBe(1);
     expect(json.cost.deny_reconcile_execute.actions_per_plan.mean!).toBeGreaterThan(json.cost.happy_path.actions_per_plan.mean!);
     expect(json.cost.rules.length).toBeGreaterThan(3);
@@ -68,6 +71,10 @@ describe('npm run bench (test sizes)', () => {
     expect(json.profile.timeline_at_latency_rate.plans).toBeGreaterThan(0);
     expect(isNum(json.profile.timeline_at_latency_rate.workflow_tasks_per_plan)).toBe(true);
     expect(isNum(json.profile.cpu_per_plan_ms.temporal_bench_process) && isNum(json.profile.cpu_per_plan_ms.direct_bench_process)).toBe(true);
+    // Default layout: the paper exchange in its own process (its CPU reported apart), the ledger in PostgreSQL.
+    expect(isNum(json.profile.cpu_per_plan_ms.temporal_paper_exchange) && isNum(json.profile.cpu_per_plan_ms.direct_paper_exchange)).toBe(true);
+    expect(json.setup.store).toMatch(/^PostgreSQL .*schema bench_[0-9a-f]{12}/);
+    expect(json.setup.exchange).toContain('its own process');
     expect(json.targets.map((t) => t.name)).toHaveLength(5);
     for (const t of json.targets) expect(t.met === null || typeof t.met === 'boolean').toBe(true);
 
