@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+// The ids derived from a plan id live apart, without zod, so the workflow bundle can use them.
+export { clientOrderIdForPlan, governorPermitKey, positionPermitKey, workflowIdForPlan } from './plan-ids.js';
+
 /** Close actions an EXECUTE plan may carry, and the share of the position each one closes. */
 export const PLAN_ACTIONS = ['PARTIAL_25', 'PARTIAL_50', 'PARTIAL_75', 'FULL_CLOSE'] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];
@@ -67,21 +70,4 @@ export function formatFieldErrors(errors: FieldError[]): string {
 
 export function isExecutable(plan: Plan): boolean {
   return plan.decision === 'EXECUTE';
-}
-
-export function workflowIdForPlan(planId: string): string {
-  return `plan-${planId}`;
-}
-
-/** Deterministic per plan: every attempt to place this plan's order carries the same id. */
-export function clientOrderIdForPlan(planId: string): string {
-  return `pc-${planId}`;
-}
-
-export function governorPermitKey(planId: string): string {
-  return `quantum:permit:${planId}`;
-}
-
-export function positionPermitKey(planId: string): string {
-  return `quantum:permit:p33:${planId}`;
 }

@@ -19,7 +19,7 @@ import type { PlanActivities, PlacedOrder } from '../activities/types.js';
 import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
 import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
-import { clientOrderIdForPlan } from '../domain/plan.js';
+import { clientOrderIdForPlan } from '../domain/plan-ids.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
 import { ChainRecorder } from './chain-recorder.js';
 import {
@@ -227,7 +227,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 
   const book = async (placed: PlacedOrder): Promise<ChainState> => {
     chain.markDecided();
-    const order = await untilFinal(placed);
+    const order = FINAL_ORDER_STATUSES.includes(placed.status) ? placed : await untilFinal(placed);
     chain.state.order = order;
     if (chain.state.permits.governor) chain.state.permits.governor.consumed = true;
     chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
@@ -244,11 +244,13 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return chain.finish('EXECUTED', null, `Executed: ${order.side} ${order.filled_qty} ${plan.symbol} @ ${order.avg_price}; ledger ${booked.ledger_amt}`);
   };
 
+  // Fast paths skip awaits that would do nothing: the SDK records a stack trace for every promise a
+  // workflow creates (for its stack-trace query), which is a large share of a workflow task's CPU.
   const runChain = async (): Promise<ChainState> => {
     let expiries = 0;
     let reconciles = 0;
     while (expiries < policy.maxPermitRounds) {
-      await holdWhilePaused();
+      if (pauses.size > 0) await holdWhilePaused();
       const resumesBefore = resumeCount;
       const permits = await acquirePermits();
       const { governor, p33 } = permits;
@@ -291,7 +293,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
   try {
     const result = await runChain();
     // A cancel that arrived during the order step must not undo the outcome the chain reached.
-    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    if (!allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     return result;
   } catch (err) {
     if (chain.state.state !== 'RUNNING') return chain.state; // already decided; never overwrite an outcome
