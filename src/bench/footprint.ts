@@ -63,6 +63,8 @@ export interface FootprintSpec {
   log: (line: string) => void;
   /** Longest wait for all plans to reach awaiting_reconcile (ms). */
   settleTimeoutMs: number;
+  /** Called with the worker's pid once the waiting reading is taken, before clean-up (diagnostics). */
+  onSettled?: (workerPid: number) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -188,6 +190,7 @@ export async function measureFootprint(spec: FootprintSpec): Promise<FootprintRe
         settle_s: Math.round(settleS * 10) / 10,
         cleaned_up: 0,
       };
+      if (spec.onSettled) await spec.onSettled(pid);
       return result;
     } finally {
       clearInterval(sampler);
