@@ -1,4 +1,4 @@
-import { ExchangeError, NetworkError, OperationFailed, RequestTimeout } from 'ccxt';
+import { ExchangeError, NetworkError, OperationFailed, RequestTimeout } from './ccxt-lib.js';
 import { VenueError } from './venue.js';
 
 /** Removes credentials and request signatures from text that may end up in errors or logs. */

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { binanceusdm, OrderNotFound, type MarketInterface } from 'ccxt';
+import { binanceusdm, OrderNotFound, type BinanceUsdm, type MarketInterface } from './ccxt-lib.js';
 import { Decimal } from 'decimal.js';
 import { classifyCcxtError } from './ccxt-errors.js';
 import {
@@ -65,7 +65,7 @@ function paperApiUrls(baseUrl: string): Record<string, string> {
 }
 
 /** The configured ccxt client behind a venue (exported for tests that make raw ccxt calls). */
-export function createCcxtExchange(cfg: VenueConfig): binanceusdm {
+export function createCcxtExchange(cfg: VenueConfig): BinanceUsdm {
   const settings = {
     apiKey: cfg.apiKey,
     secret: cfg.secret,
@@ -160,7 +160,7 @@ function checkQuantity(qty: string, rules: MarketRules): void {
 
 class CcxtVenue implements Venue {
   readonly name: VenueName;
-  readonly #exchange: binanceusdm;
+  readonly #exchange: BinanceUsdm;
   readonly #secrets: readonly string[];
   readonly #baseUrl: string | undefined;
   #marketsLoading: Promise<unknown> | null = null;

@@ -1,22 +1,18 @@
-import {
-  AuthenticationError,
-  InsufficientFunds,
-  InvalidNonce,
-  InvalidOrder,
-  OrderNotFound,
-  type binanceusdm,
-} from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ccxtErrors, type BinanceUsdm } from '../../src/exchange/ccxt-lib.js';
 import { createCcxtExchange } from '../../src/exchange/ccxt-venue.js';
 import type { PaperExchange } from '../../src/exchange/paper/index.js';
 import { BTC, caught, paperConfig, startSeedPaper } from './helpers.js';
 
+// The classes of the ccxt copy the adapter loads (instanceof needs the same copy).
+const { AuthenticationError, InsufficientFunds, InvalidNonce, InvalidOrder, OrderNotFound } = ccxtErrors;
+
 /** The real ccxt client, without the adapter, against the paper exchange. */
 describe('raw ccxt binanceusdm against the paper exchange', () => {
   let paper: PaperExchange | undefined;
-  let client: binanceusdm | undefined;
+  let client: BinanceUsdm | undefined;
 
-  async function start(now?: () => number): Promise<{ paper: PaperExchange; client: binanceusdm }> {
+  async function start(now?: () => number): Promise<{ paper: PaperExchange; client: BinanceUsdm }> {
     paper = await startSeedPaper(now);
     client = createCcxtExchange(paperConfig(paper));
     return { paper, client };
