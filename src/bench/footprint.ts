@@ -1,8 +1,6 @@
 // Worker footprint: a separate `permitctl worker` process (so the figure is the worker's alone) on its
 // own task queue, N plans left waiting for a reconcile signal, its VmRSS/VmHWM read from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +9,8 @@ import { startPlanWorkflow } from '../intake/start-plan.js';
 import type { ChainPolicy } from '../workflows/definitions.js';
 import { benchPlan } from './load.js';
 import { memoryOf } from './cpu.js';
+import { DEFAULT_BENCH_DATABASE_URL, displayUrl, dropBenchSchema, newBenchSchema, postgresReachable } from './services.js';
+import { stopChild } from '../../temporal/dev-server.js';
 
 const PERMITCTL = fileURLToPath(new URL('../../bin/permitctl.js', import.meta.url));
 
@@ -19,18 +19,6 @@ const PERMITCTL = fileURLToPath(new URL('../../bin/permitctl.js', import.meta.ur
  * 127.0.0.1:5432/test) in a fresh schema dropped afterwards, so the figure is the worker's own. When it
  * is unreachable, the worker opens its own embedded PGlite, whose WebAssembly heap alone is ~700 MB RSS.
  */
-const DEFAULT_FOOTPRINT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export interface FootprintResult {
   plans_waiting: number;
   /** What the worker keeps: every waiting plan stays in its workflow cache (maxCachedWorkflows default). */
@@ -92,15 +80,6 @@ async function waitForReady(child: ChildProcess, timeoutMs: number): Promise<voi
   });
 }
 
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Runs `fn` over items with at most `limit` at a time. */
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -134,14 +113,14 @@ export async function measureFootprint(spec: FootprintSpec): Promise<FootprintRe
   delete env.DATABASE_URL;
   delete env.DATABASE_SCHEMA;
   delete env.REDIS_URL;
-  const databaseUrl = spec.env.FOOTPRINT_DATABASE_URL || DEFAULT_FOOTPRINT_DATABASE_URL;
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const postgres = await withPg(databaseUrl, async (c) => c.query('SELECT 1')).then(() => true, () => false);
+  const databaseUrl = spec.env.FOOTPRINT_DATABASE_URL || DEFAULT_BENCH_DATABASE_URL;
+  const schema = newBenchSchema();
+  const postgres = await postgresReachable(databaseUrl);
   if (postgres) {
     env.DATABASE_URL = databaseUrl;
     env.DATABASE_SCHEMA = schema;
   }
-  const storeLabel = postgres ? `PostgreSQL ${databaseUrl.replace(/\/\/[^@]*@/, '//')} (schema ${schema}, dropped afterwards)` : 'its own embedded ledger (PGlite: ~700 MB of it is the WebAssembly heap)';
+  const storeLabel = postgres ? `PostgreSQL ${displayUrl(databaseUrl)} (schema ${schema}, dropped afterwards)` : 'its own embedded ledger (PGlite: ~700 MB of it is the WebAssembly heap)';
   const child = spawn(process.execPath, [PERMITCTL, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const workflowIds: string[] = [];
   let result: FootprintResult | null = null;
@@ -203,9 +182,7 @@ export async function measureFootprint(spec: FootprintSpec): Promise<FootprintRe
     });
     if (result) result.cleaned_up = cleaned;
     spec.log(`footprint: terminated ${cleaned} waiting plans`);
-    await stopWorker(child);
-    if (postgres && /^bench_[0-9a-f]{12}$/.test(schema)) {
-      await withPg(databaseUrl, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(() => undefined);
-    }
+    await stopChild(child);
+    if (postgres) await dropBenchSchema(databaseUrl, schema).catch(() => undefined);
   }
 }
