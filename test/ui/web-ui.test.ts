@@ -1,5 +1,6 @@
 // The permit chain is readable in the real Temporal Web UI: found by search attribute, with the governor,
-// position-check and order summaries and a denial's reason on the plan's page. Drives Debian's chromium.
+// position-check and order summaries and a denial's reason on the plan's page (the permit checks and the
+// booking are local activities: named on the timeline, summarised in the Event History). Drives Debian's chromium.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -53,22 +54,36 @@ describe('Temporal Web UI', () => {
     await page.waitForURL(/\/workflows\/plan-/, { timeout: 20_000 });
   });
 
+  /** The Event History tab: local activities (the permit checks, the booking) show their summaries there. */
+  const openEventHistory = async () => {
+    await page.getByText('Event History', { exact: false }).first().click();
+    await page.waitForURL(/\/history/, { timeout: 20_000 });
+  };
+
   it('shows the denied plan as a readable permit chain, with the denial reason', async () => {
     await page.goto(`${uiBase()}/workflows/plan-${denied.plan_id}`);
-    await expect.poll(() => page.getByText('Governor (P3.2): permit for PARTIAL_50 UIDENYUSDT').count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(await page.getByText('Position check (P3.3): exchange vs ledger for UIDENYUSDT').count()).toBeGreaterThan(0);
-    // The awaiting-reconcile timer carries the P3.3 decision with its context.
-    expect(await page.getByText(/P3\.3: denied reconcile_required_qty_mismatch — exchange 0\.1 vs ledger 0\.002, diff 0\.098 > tolerance 0\.001/).count()).toBeGreaterThan(0);
+    // The awaiting-reconcile timer carries the P3.3 decision with its context, on the timeline itself.
+    await expect.poll(() => page.getByText(/P3\.3: denied reconcile_required_qty_mismatch — exchange 0\.1 vs ledger 0\.002, diff 0\.098 > tolerance 0\.001/).count(), { timeout: 20_000 }).toBeGreaterThan(0);
     expect(await page.getByText('"reason": "reconcile_required_qty_mismatch"').count()).toBeGreaterThan(0);
+    // The permit checks (local activities) are on the timeline by name, and with their summaries in the history.
+    expect(await page.getByText('issueGovernorPermit').count()).toBeGreaterThan(0);
+    expect(await page.getByText('checkPositionState').count()).toBeGreaterThan(0);
+    await openEventHistory();
+    await expect.poll(() => page.getByText('Governor (P3.2): permit for PARTIAL_50 UIDENYUSDT (#1)').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.getByText('Position check (P3.3): exchange vs ledger for UIDENYUSDT (#1)').count()).toBeGreaterThan(0);
   });
 
   it('shows the executed plan with governor, position check and order summaries', async () => {
     await page.goto(`${uiBase()}/workflows/plan-${executed.plan_id}`);
     await expect.poll(() => page.getByText(/Order: reduce-only MARKET SELL 0\.046 UIEXECUSDT/).count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(await page.getByText('Governor (P3.2): permit for PARTIAL_75 UIEXECUSDT').count()).toBeGreaterThan(0);
-    expect(await page.getByText('Position check (P3.3): exchange vs ledger for UIEXECUSDT').count()).toBeGreaterThan(0);
-    expect(await page.getByText(/Book fill SELL 0\.046 UIEXECUSDT/).count()).toBeGreaterThan(0);
+    expect(await page.getByText('bookFill').count()).toBeGreaterThan(0);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'web-ui-plan.png'), fullPage: true });
+    await openEventHistory();
+    await expect.poll(() => page.getByText('Governor (P3.2): permit for PARTIAL_75 UIEXECUSDT (#1)').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await page.getByText('Position check (P3.3): exchange vs ledger for UIEXECUSDT (#1)').count()).toBeGreaterThan(0);
+    expect(await page.getByText(/Book fill SELL 0\.046 UIEXECUSDT/).count()).toBeGreaterThan(0);
+    expect(await page.getByText(/Order: reduce-only MARKET SELL 0\.046 UIEXECUSDT/).count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'web-ui-plan-history.png'), fullPage: true });
   });
 });
