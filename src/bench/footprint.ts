@@ -11,18 +11,14 @@ import { benchPlan } from './load.js';
 import { memoryOf } from './cpu.js';
 import { DEFAULT_BENCH_DATABASE_URL, displayUrl, dropBenchSchema, newBenchSchema, postgresReachable } from './services.js';
 import { stopChild } from '../../temporal/dev-server.js';
+import { WORKER_NODE_FLAGS } from '../workers/worker-config.js';
 
 const PERMITCTL = fileURLToPath(new URL('../../bin/permitctl.js', import.meta.url));
 
-/**
- * The worker's ledger: PostgreSQL (production's ledger; FOOTPRINT_DATABASE_URL, default the machine's
- * 127.0.0.1:5432/test) in a fresh schema dropped afterwards, so the figure is the worker's own. When it
- * is unreachable, the worker opens its own embedded PGlite, whose WebAssembly heap alone is ~700 MB RSS.
- */
 export interface FootprintResult {
   plans_waiting: number;
-  /** What the worker keeps: every waiting plan stays in its workflow cache (maxCachedWorkflows default). */
-  worker: 'separate process: node bin/permitctl.js worker';
+  /** How the worker was run: the image's ENTRYPOINT (WORKER_NODE_FLAGS included). */
+  worker: string;
   store: string;
   idle_rss_mb: number | null;
   waiting_rss_mb: number | null;
@@ -113,6 +109,9 @@ export async function measureFootprint(spec: FootprintSpec): Promise<FootprintRe
   delete env.DATABASE_URL;
   delete env.DATABASE_SCHEMA;
   delete env.REDIS_URL;
+  // The worker's ledger: PostgreSQL (production's ledger; FOOTPRINT_DATABASE_URL, default the machine's
+  // 127.0.0.1:5432/test) in a fresh schema dropped afterwards, so the figure is the worker's own. When it
+  // is unreachable, the worker opens its own embedded PGlite, whose WebAssembly heap alone is ~700 MB RSS.
   const databaseUrl = spec.env.FOOTPRINT_DATABASE_URL || DEFAULT_BENCH_DATABASE_URL;
   const schema = newBenchSchema();
   const postgres = await postgresReachable(databaseUrl);
@@ -121,7 +120,7 @@ export async function measureFootprint(spec: FootprintSpec): Promise<FootprintRe
     env.DATABASE_SCHEMA = schema;
   }
   const storeLabel = postgres ? `PostgreSQL ${displayUrl(databaseUrl)} (schema ${schema}, dropped afterwards)` : 'its own embedded ledger (PGlite: ~700 MB of it is the WebAssembly heap)';
-  const child = spawn(process.execPath, [PERMITCTL, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, PERMITCTL, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const workflowIds: string[] = [];
   let result: FootprintResult | null = null;
   try {
@@ -158,7 +157,7 @@ export async function measureFootprint(spec: FootprintSpec): Promise<FootprintRe
       const perPlanKb = idle && loaded && waiting > 0 ? Math.round(((loaded.rss_mb - idle.rss_mb) * 1024) / waiting) : null;
       result = {
         plans_waiting: waiting,
-        worker: 'separate process: node bin/permitctl.js worker',
+        worker: `separate process: node ${WORKER_NODE_FLAGS.join(' ')} bin/permitctl.js worker (the image's ENTRYPOINT)`,
         store: storeLabel,
         idle_rss_mb: idle?.rss_mb ?? null,
         waiting_rss_mb: loaded?.rss_mb ?? null,

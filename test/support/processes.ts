@@ -2,10 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../../temporal/dev-server.js';
+import { WORKER_COMMAND } from '../../src/workers/worker-config.js';
 
 export const PERMITCTL = fileURLToPath(new URL('../../bin/permitctl.js', import.meta.url));
-/** `node bin/permitctl.js worker`: the command the tests run, and the image's ENTRYPOINT (test/deploy checks). */
-export const WORKER_COMMAND = ['node', 'bin/permitctl.js', 'worker'] as const;
+export { WORKER_COMMAND } from '../../src/workers/worker-config.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface CliResult {
@@ -59,8 +59,8 @@ function exited(child: ChildProcess): Promise<void> {
 export function spawnWorker(env: NodeJS.ProcessEnv, readyTimeoutMs = 60_000): WorkerProcess {
   // Health and metrics servers on free ports unless the test names them: workers never collide.
   const fullEnv = { HEALTH_PORT: '0', METRICS_PORT: '0', ...env };
-  const [, script, ...args] = WORKER_COMMAND;
-  const child = spawn(process.execPath, [script, ...args], { env: fullEnv, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [, ...args] = WORKER_COMMAND;
+  const child = spawn(process.execPath, args, { env: fullEnv, cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`worker ${child.pid} not ready after ${readyTimeoutMs} ms: ${output}`)), readyTimeoutMs);
