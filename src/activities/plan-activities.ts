@@ -75,9 +75,9 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       now: now(),
       ttlSeconds: settings.ttlSeconds,
     });
-    await store.recordPermit(governorRecord(permit, plan.plan_id, pos.amount));
-    await deps.mirror?.governor(plan.plan_id, permit);
-    return permit;
+    const recorded = governorAsRecorded(permit, await store.recordPermit(governorRecord(permit, plan.plan_id, pos.amount)));
+    await deps.mirror?.governor(plan.plan_id, recorded);
+    return recorded;
   };
 
   const checkPositionState = async ({ plan, sequence }: PermitRequest): Promise<PositionPermit> => {
@@ -92,9 +92,9 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       now: now(),
       ttlSeconds: settings.ttlSeconds,
     });
-    await store.recordPermit(positionRecord(permit, plan.plan_id));
-    await deps.mirror?.position(plan.plan_id, permit);
-    return permit;
+    const recorded = positionAsRecorded(permit, await store.recordPermit(positionRecord(permit, plan.plan_id)));
+    await deps.mirror?.position(plan.plan_id, recorded);
+    return recorded;
   };
 
   const lookup = async (symbol: string, clientOrderId: string): Promise<PlacedOrder | null> => {
@@ -275,5 +275,42 @@ function positionRecord(p: PositionPermit, planId: string): PermitRecord {
     createdAt: p.created_at,
     expiresAt: p.expires_at,
     ttlSeconds: p.ttl_seconds,
+  };
+}
+
+// A permit step can run more than once for the same permit id: a retry, or a local activity run again
+// because its workflow task never completed (worker crash, eviction). The permit log keeps the first
+// decision, and the consume checks that one, so every run answers with it: the order's deadline and
+// recvWindow then come from the expiry the store enforces, never from a later re-computation.
+
+function governorAsRecorded(computed: GovernorPermit, stored: PermitRecord): GovernorPermit {
+  if (stored.createdAt === computed.created_at) return computed;
+  const ctx = stored.context as { mark_price?: number | null; side?: GovernorPermit['side']; decision?: string };
+  return {
+    ...computed,
+    granted: stored.granted,
+    reason: stored.reason as GovernorPermit['reason'],
+    side: ctx.side ?? computed.side,
+    decision: ctx.decision ?? computed.decision,
+    mark_price: ctx.mark_price ?? computed.mark_price,
+    computed_qty: stored.computedQty === null ? 0 : decimalNumber(stored.computedQty),
+    computed_notional: stored.computedNotional === null ? 0 : decimalNumber(stored.computedNotional),
+    created_at: stored.createdAt,
+    expires_at: stored.expiresAt,
+    ttl_seconds: stored.ttlSeconds,
+    consumed: stored.consumedAt !== null,
+  };
+}
+
+function positionAsRecorded(computed: PositionPermit, stored: PermitRecord): PositionPermit {
+  if (stored.createdAt === computed.created_at) return computed;
+  return {
+    ...computed,
+    allow: stored.granted,
+    reason: stored.reason as PositionPermit['reason'],
+    context: stored.context as unknown as PositionPermit['context'],
+    created_at: stored.createdAt,
+    expires_at: stored.expiresAt,
+    ttl_seconds: stored.ttlSeconds,
   };
 }

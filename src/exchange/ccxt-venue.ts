@@ -197,8 +197,7 @@ class CcxtVenue implements Venue {
    */
   async #loadLeverageBrackets(): Promise<void> {
     this.#bracketsLoading ??= this.#exchange.loadLeverageBrackets().catch((err: unknown) => {
-      this.#bracketsLoading = null;
-      delete this.#exchange.options['leverageBrackets']; // ccxt marks them loaded before its request returns
+      this.#bracketsLoading = null; // let the next read try again
       throw err;
     });
     await this.#call(() => this.#bracketsLoading as Promise<unknown>);

@@ -39,20 +39,27 @@ const permitSchema = z
     }
   });
 
-/** Idempotent on permitId: a retried activity records nothing new. */
-export async function recordPermit(db: Db, input: PermitRecord): Promise<void> {
+/**
+ * Idempotent on permitId: a repeated call (a retried or re-run activity) records nothing new and gets the
+ * permit as first recorded, so every run of the step goes on with the same decision and expiry.
+ */
+export async function recordPermit(db: Db, input: PermitRecord): Promise<PermitRecord> {
   const p = parseInput('recordPermit', permitSchema, input);
-  await db.query(
+  const inserted = await db.query<PermitRow>(
     `INSERT INTO permits (permit_id, permit_key, layer, plan_id, symbol, granted, reason, context, computed_qty,
                           computed_notional, created_at, expires_at, ttl_seconds, consumed_at, recorded_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, $9::numeric, $10::numeric, $11::timestamptz, $12::timestamptz,
              $13, $14::timestamptz, date_trunc('milliseconds', clock_timestamp()))
-     ON CONFLICT (permit_id) DO NOTHING`,
+     ON CONFLICT (permit_id) DO NOTHING
+     RETURNING ${PERMIT_COLUMNS}`,
     [
       p.permitId, p.permitKey, p.layer, p.planId, p.symbol, p.granted, p.reason, JSON.stringify(p.context),
       p.computedQty, p.computedNotional, p.createdAt, p.expiresAt, p.ttlSeconds, p.consumedAt,
     ],
   );
+  const row = inserted[0] ?? (await queryOne<PermitRow>(db, `SELECT ${PERMIT_COLUMNS} FROM permits WHERE permit_id = $1`, [p.permitId]));
+  if (!row) throw new Error(`permit ${p.permitId} was neither recorded nor found`);
+  return toPermit(row);
 }
 
 /** One atomic UPDATE decides; the follow-up read only explains a refusal. */
@@ -87,15 +94,12 @@ export async function consumePermit(db: Db, permitId: string, now: Date): Promis
 
 export async function permitsForPlan(db: Db, planId: string): Promise<PermitRecord[]> {
   parseInput('permitsForPlan', text, planId);
-  const rows = await db.query<PermitRow>(
-    `SELECT permit_id, permit_key, layer, plan_id, symbol, granted, reason, context::text AS context,
-            computed_qty::text AS computed_qty, computed_notional::text AS computed_notional,
-            created_at, expires_at, ttl_seconds, consumed_at
-     FROM permits WHERE plan_id = $1 ORDER BY created_at, permit_id`,
-    [planId],
-  );
+  const rows = await db.query<PermitRow>(`SELECT ${PERMIT_COLUMNS} FROM permits WHERE plan_id = $1 ORDER BY created_at, permit_id`, [planId]);
   return rows.map(toPermit);
 }
+
+const PERMIT_COLUMNS = `permit_id, permit_key, layer, plan_id, symbol, granted, reason, context::text AS context,
+  computed_qty::text AS computed_qty, computed_notional::text AS computed_notional, created_at, expires_at, ttl_seconds, consumed_at`;
 
 interface PermitRow {
   permit_id: string;

@@ -129,7 +129,8 @@ export interface Store {
   adjustmentHistory(venue: string, symbol: string): Promise<Adjustment[]>;
   fillsForPlan(planId: string): Promise<Fill[]>;
 
-  recordPermit(p: PermitRecord): Promise<void>;
+  /** Idempotent on permitId: returns the permit as first recorded (a repeated call records nothing new). */
+  recordPermit(p: PermitRecord): Promise<PermitRecord>;
   consumePermit(permitId: string, now: Date): Promise<ConsumeResult>;
   permitsForPlan(planId: string): Promise<PermitRecord[]>;
 

@@ -50,9 +50,9 @@ const durableActivities = proxyActivities<PlanActivities>(durableOptions);
  * The permit checks and the booking run as local activities: in the worker that runs the workflow task,
  * without a round trip through the server's task queues (one workflow task and two activity dispatches
  * fewer per plan, and one billable action for all of them, docs/benchmarks.md). Safe to repeat: a permit
- * is recorded once per permit id (a re-run keeps the first, earlier expiry, which the consume checks) and
- * a fill once per exchange order id. The order itself stays a regular activity: its attempt count is the
- * server's, which the lookup-before-re-send relies on.
+ * is recorded once per permit id and a re-run answers with the permit as first recorded (its decision and
+ * expiry, the ones the consume checks), and a fill is booked once per exchange order id. The order itself
+ * stays a regular activity: its attempt count is the server's, which the lookup-before-re-send relies on.
  *
  * Plans whose history predates this patch keep replaying their regular activities.
  */

@@ -168,8 +168,10 @@ describe.each(backends)('store on $name', (backend) => {
         },
         new Date('2026-01-25T00:30:08.978Z'),
       );
-      await store.recordPermit(governor);
-      await store.recordPermit(governor); // activity retry
+      expect(await store.recordPermit(governor)).toEqual({ ...governor, computedQty: '0.0465', consumedAt: null });
+      // An activity run again decides anew, later: the first decision is what is kept and answered.
+      const rerun = permit({ planId, computedQty: '0.1', computedNotional: '0' }, new Date('2026-01-25T00:30:12.000Z'));
+      expect(await store.recordPermit(rerun)).toEqual({ ...governor, computedQty: '0.0465', consumedAt: null });
       await second.recordPermit(p33);
 
       const permits = await store.permitsForPlan(planId);
