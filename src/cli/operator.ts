@@ -30,15 +30,26 @@ async function runningPlanHandle(ctx: OperatorContext, planId: string) {
 }
 
 /**
- * One plan paused or resumed: durable in the store first (scope plan:<id>, recorded with who/why), so the
- * plan's permits cannot be consumed while it is paused even if the signal reaches the workflow late (its
- * permit checks run inside a workflow task, which sees signals only when it ends); then the plan is told.
+ * One plan paused or resumed, by signal and durably in the store (scope plan:<id>, recorded with who/why),
+ * so the plan's permits cannot be consumed while it is paused even when the signal reaches the workflow
+ * late (its permit checks run inside a workflow task, which sees signals only when it ends). A pause is
+ * signalled first, so it holds at once; a resume is recorded first, so the woken plan finds the store
+ * running. The signal goes out whatever becomes of the store write (no worker free within the timeout,
+ * say), and a failed write is reported.
  */
 async function setPlanTrading(ctx: OperatorContext, planId: string, state: 'paused' | 'running', why: string): Promise<void> {
   const handle = await runningPlanHandle(ctx, planId);
+  const signal = () => handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: 'plan', who: ctx.who, why });
   const request: TradingStateRequest = { scope: planPauseScope(planId), state, who: ctx.who, why };
-  await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-plan-${planId}-${Date.now()}`, `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, [request]);
-  await handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: 'plan', who: ctx.who, why });
+  if (state === 'paused') await signal();
+  const failure = await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-plan-${planId}-${Date.now()}`, `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, [request]).then(
+    () => null,
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
+  if (state === 'running') await signal();
+  if (failure !== null) {
+    throw new CliError(`plan ${planId} was told by signal (${state === 'paused' ? 'pause' : 'resume'}), but its durable trading state is not recorded yet: ${failure}`);
+  }
 }
 
 export async function pausePlan(ctx: OperatorContext, planId: string, why: string): Promise<void> {

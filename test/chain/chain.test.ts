@@ -12,6 +12,7 @@ const MARKETS = [
   { symbol: 'HAPPYUSDT', position: '0.062', markPrice: '60000' },
   { symbol: 'DUPUSDT', position: '1', markPrice: '100' },
   { symbol: 'PAUSEUSDT', position: '1', markPrice: '100' },
+  { symbol: 'HOLDUSDT', position: '1', markPrice: '100' },
   { symbol: 'GPAUSEAUSDT', position: '1', markPrice: '100' },
   { symbol: 'GPAUSEBUSDT', position: '-2', markPrice: '100' },
   { symbol: 'RETRYUSDT', position: '1', markPrice: '100' },
@@ -135,6 +136,27 @@ describe('permit chain', () => {
       ['running', 'chain-test', 'go on'],
       ['paused', 'chain-test', 'hold for the test'],
     ]);
+  });
+
+  it('a plan pause stays in force while the store says paused, even when a resume signal gets through alone', async () => {
+    await t.paper.addFault({ method: 'GET', path: POSITION_RISK, count: 2, action: { type: 'latency', ms: 2500 } });
+    const plan = newPlan('HOLDUSDT', 'PARTIAL_50', 'hold');
+    await t.submit(plan);
+    await pausePlan(ops, plan.plan_id, 'hold it');
+    await waitForStage(t.stack.client, plan.plan_id, 'paused', 15_000);
+
+    // A resume whose durable write no worker carries out (its operator workflow goes to an empty queue):
+    // the signal is still sent and the failure reported, and the plan still places nothing.
+    const noWorker: OperatorContext = { ...ops, taskQueue: `no-worker-${plan.plan_id}`, timeoutMs: 1_000 };
+    await expect(resumePlan(noWorker, plan.plan_id, 'half a resume')).rejects.toThrow(/told by signal \(resume\), but its durable trading state is not recorded yet/);
+    await sleep(3_000); // longer than the chain takes, and than one store re-check (PAUSE_POLL_SECONDS 2)
+    const held = await waitForStage(t.stack.client, plan.plan_id, 'paused');
+    expect(held.events.map((e) => e.kind)).toContain('signal_resume');
+    expect(await t.paper.orderRequests('HOLDUSDT')).toEqual([]);
+
+    await resumePlan(ops, plan.plan_id, 'resume for real');
+    expect((await t.result(plan.plan_id)).state).toBe('EXECUTED');
+    expect(await t.paper.orderPosts('HOLDUSDT')).toHaveLength(1);
   });
 
   it('a global pause (pause --all) holds running and new plans until resume --all', async () => {
