@@ -17,10 +17,10 @@ import { startDevServer } from '../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange } from '../src/exchange/paper/index.js';
 import { chainPolicyFromEnv } from '../src/runtime/chain-config.js';
 import { measureFootprint } from '../src/bench/footprint.js';
+import { benchEnv } from '../src/bench/run.js';
 import { benchSymbols, writeBenchScenario } from '../src/bench/markets.js';
 import { WORKFLOWS_PATH } from '../src/workers/plan-worker.js';
 
-const CHAIN_ENV = /^(DATABASE_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_ATTEMPT|PAUSE_POLL|POSITION_TOLERANCE|WORKFLOW_BUNDLE|WORKER_|REDIS_URL|TEMPORAL_)/;
 
 function parseArgs(argv: string[]): { plans: number[]; env: Record<string, string>; onSettled: string | null } {
   let plans = [150, 1000];
@@ -52,9 +52,9 @@ async function main(): Promise<void> {
   const bundlePath = join(dataDir, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
   log(`footprint: workflow bundle ${(code.length / 1024).toFixed(0)} KB`);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!CHAIN_ENV.test(k)) env[k] = v;
-  Object.assign(env, args.env);
+  const env = benchEnv(args.env);
+  // Its own dev server: no cluster address, namespace or credentials from the shell.
+  for (const k of Object.keys(env)) if (k.startsWith('TEMPORAL_') && !(k in args.env)) delete env[k];
   const server = await startDevServer({ dataDir: join(dataDir, 'temporal'), uiPort: false });
   const paper = await startPaperExchange({ port: 0, scenario: await loadScenarioFile(scenarioPath) });
   const connection = await Connection.connect({ address: server.address });

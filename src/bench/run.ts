@@ -109,7 +109,7 @@ export interface BenchResult {
 /** Settings the chain reads from the environment: never inherited from the shell running the bench. */
 const CHAIN_ENV = /^(DATABASE_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_ATTEMPT|PAUSE_POLL|POSITION_TOLERANCE|WORKFLOW_BUNDLE|WORKER_|REDIS_URL|TEMPORAL_TASK_QUEUE)/;
 
-function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!CHAIN_ENV.test(k)) env[k] = v;
   return { ...env, TEMPORAL_LOG_LEVEL: 'ERROR', ...extra };

@@ -146,18 +146,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     const request = [{ plan, sequence }] as const;
     const governorSummary = `Governor (P3.2): permit for ${plan.action} ${plan.symbol} (#${sequence})`;
     const p33Summary = `Position check (P3.3): exchange vs ledger for ${plan.symbol} (#${sequence})`;
-    const local = patched(LOCAL_STEPS_PATCH);
-    const [governor, p33] = await Promise.all(
-      local
-        ? [
-            localPermitActivities.issueGovernorPermit.executeWithOptions({ ...permitOptions, summary: governorSummary }, [...request]),
-            localPermitActivities.checkPositionState.executeWithOptions({ ...permitOptions, summary: p33Summary }, [...request]),
-          ]
-        : [
-            permitActivities.issueGovernorPermit.executeWithOptions({ ...permitOptions, summary: governorSummary }, [...request]),
-            permitActivities.checkPositionState.executeWithOptions({ ...permitOptions, summary: p33Summary }, [...request]),
-          ],
-    );
+    const steps = patched(LOCAL_STEPS_PATCH) ? localPermitActivities : permitActivities;
+    const [governor, p33] = await Promise.all([
+      steps.issueGovernorPermit.executeWithOptions({ ...permitOptions, summary: governorSummary }, [...request]),
+      steps.checkPositionState.executeWithOptions({ ...permitOptions, summary: p33Summary }, [...request]),
+    ]);
     chain.state.permits = { governor, p33 };
     chain.event('governor_permit', describeGovernor(governor), { permit_id: governor.permit_id, granted: governor.granted, reason: governor.reason, ttl_seconds: governor.ttl_seconds, expires_at: governor.expires_at });
     chain.event('p33_permit', describeP33(p33), { permit_id: p33.permit_id, allow: p33.allow, reason: p33.reason, ttl_seconds: p33.ttl_seconds, expires_at: p33.expires_at });
@@ -234,9 +227,8 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     if (order.filled_qty <= 0) return chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
     chain.stage('booking');
     const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (order ${order.exchange_order_id})` };
-    const booked = await (patched(LOCAL_STEPS_PATCH)
-      ? localDurableActivities.bookFill.executeWithOptions(bookOptions, [{ plan, order }])
-      : durableActivities.bookFill.executeWithOptions(bookOptions, [{ plan, order }]));
+    const booking = patched(LOCAL_STEPS_PATCH) ? localDurableActivities : durableActivities;
+    const booked = await booking.bookFill.executeWithOptions(bookOptions, [{ plan, order }]);
     chain.event('fill_booked', `Ledger ${plan.symbol} now ${booked.ledger_amt}${booked.booked ? '' : ' (fill was already booked)'}`, { ...booked });
     if (!FINAL_ORDER_STATUSES.includes(order.status)) {
       return chain.finish('FAILED', 'order_not_final', `Order ${order.client_order_id} still ${order.status} after ${MAX_ORDER_FOLLOW_UPS} look-ups; ${order.filled_qty} booked so far, reconcile the rest`);
