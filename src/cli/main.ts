@@ -11,6 +11,7 @@ import { chainPolicyFromEnv } from '../runtime/chain-config.js';
 import { preferredOrFreePort } from '../runtime/ports.js';
 import { storeConfigFromEnv } from '../store/config.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
+import { clockOffsetSchema } from '../exchange/paper/clock.js';
 import type { ChainState } from '../domain/chain.js';
 import { connectTemporal, operatorName, type CliTemporal } from './connect.js';
 import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
@@ -43,6 +44,12 @@ function untilSignal(): Promise<NodeJS.Signals> {
 function checkSymbol(symbol: string): string {
   if (!SYMBOL_PATTERN.test(symbol)) throw new CliError(`invalid symbol "${symbol}": use an upper-case futures symbol such as BTCUSDT`, ExitCode.invalid);
   return symbol;
+}
+
+function parseClockOffset(text: string): number {
+  const parsed = clockOffsetSchema.safeParse(text.trim() === '' ? NaN : Number(text));
+  if (!parsed.success) throw new CliError(`--clock-offset-ms "${text}": ${parsed.error.issues[0]?.message}`, ExitCode.invalid);
+  return parsed.data;
 }
 
 function printState(state: ChainState, json: boolean, t: { uiUrl: string | null; namespace: string }): void {
@@ -108,10 +115,13 @@ program
   .description('run the paper exchange alone')
   .option('--port <port>', 'port (0 = any free port, printed); PAPER_EXCHANGE_URL defaults to 127.0.0.1:8899', '8899')
   .option('--scenario <file>', 'scenario file (markets, prices, positions, balances)', SEED_SCENARIO_FILE)
-  .action(async (opts: { port: string; scenario: string }) => {
+  .option('--clock-offset-ms <ms>', "exchange time − host time, e.g. -5000 (overrides the scenario's clockOffsetMs)")
+  .action(async (opts: { port: string; scenario: string; clockOffsetMs?: string }) => {
     const { loadScenarioFile, startPaperExchange } = await import('../exchange/paper/index.js');
-    const paper = await startPaperExchange({ port: Number(opts.port), scenario: await loadScenarioFile(opts.scenario) });
-    print(`paper exchange listening on ${paper.url}`);
+    const scenario = await loadScenarioFile(opts.scenario);
+    const clockOffsetMs = opts.clockOffsetMs === undefined ? scenario.clockOffsetMs : parseClockOffset(opts.clockOffsetMs);
+    const paper = await startPaperExchange({ port: Number(opts.port), scenario: { ...scenario, clockOffsetMs } });
+    print(`paper exchange listening on ${paper.url}${clockOffsetMs === 0 ? '' : ` (exchange clock ${clockOffsetMs} ms from this host's)`}`);
     await untilSignal();
     await paper.close();
   });

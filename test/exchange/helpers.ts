@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../../src/exchange/paper/index.js';
-import type { FaultInput } from '../../src/exchange/paper/index.js';
+import type { FaultInput, OrderLogEntry, PaperOrder, Scenario } from '../../src/exchange/paper/index.js';
 import type { VenueConfig } from '../../src/exchange/venue.js';
 
 export const SEED_PATH = fileURLToPath(new URL('../../scenarios/seed.json', import.meta.url));
 export const BTC = 'BTC/USDT:USDT';
 
-export async function startSeedPaper(now?: () => number): Promise<PaperExchange> {
-  const scenario = await loadScenarioFile(SEED_PATH);
+/** The seed scenario, with `overrides` (e.g. `{ strictClientOrderIds: true }`) on top. */
+export async function startSeedPaper(now?: () => number, overrides: Partial<Scenario> = {}): Promise<PaperExchange> {
+  const scenario = { ...(await loadScenarioFile(SEED_PATH)), ...overrides };
   return startPaperExchange({ port: 0, scenario, ...(now ? { now } : {}) });
 }
 
@@ -36,4 +37,26 @@ export async function caught(promise: Promise<unknown>): Promise<Error & Record<
     return err as Error & Record<string, unknown>;
   }
   throw new Error('expected a failure, got success');
+}
+
+export async function orderLog(paper: PaperExchange): Promise<OrderLogEntry[]> {
+  return (await admin(paper, 'GET', '/_paper/orders')).body as OrderLogEntry[];
+}
+
+/** Orders on the paper exchange's book (what executed), as GET /_paper/state shows them. */
+export async function bookedOrders(paper: PaperExchange): Promise<PaperOrder[]> {
+  return ((await admin(paper, 'GET', '/_paper/state')).body as { orders: PaperOrder[] }).orders;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it gives a value other than undefined; fails after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
 }

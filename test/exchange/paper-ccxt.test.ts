@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ccxtErrors, type BinanceUsdm } from '../../src/exchange/ccxt-lib.js';
 import { createCcxtExchange } from '../../src/exchange/ccxt-venue.js';
-import type { PaperExchange } from '../../src/exchange/paper/index.js';
+import type { PaperExchange, Scenario } from '../../src/exchange/paper/index.js';
 import { BTC, caught, paperConfig, startSeedPaper } from './helpers.js';
 
 // The classes of the ccxt copy the adapter loads (instanceof needs the same copy).
@@ -12,8 +12,8 @@ describe('raw ccxt binanceusdm against the paper exchange', () => {
   let paper: PaperExchange | undefined;
   let client: BinanceUsdm | undefined;
 
-  async function start(now?: () => number): Promise<{ paper: PaperExchange; client: BinanceUsdm }> {
-    paper = await startSeedPaper(now);
+  async function start(now?: () => number, overrides: Partial<Scenario> = {}): Promise<{ paper: PaperExchange; client: BinanceUsdm }> {
+    paper = await startSeedPaper(now, overrides);
     client = createCcxtExchange(paperConfig(paper));
     return { paper, client };
   }
@@ -63,8 +63,18 @@ describe('raw ccxt binanceusdm against the paper exchange', () => {
     expect(fetched).toMatchObject({ id: order.id, status: 'closed', amount: 0.046 });
   });
 
-  it('a duplicate client order id raises InvalidOrder (-4116) and the original stays retrievable', async () => {
+  it("a filled order's client id sent again makes a second order (Binance's rule); the lookup answers the latest", async () => {
     const { client, paper } = await start();
+    const first = await client.createOrder(BTC, 'market', 'sell', 0.01, undefined, { reduceOnly: true, newClientOrderId: 'raw-2' });
+    const second = await client.createOrder(BTC, 'market', 'sell', 0.02, undefined, { reduceOnly: true, newClientOrderId: 'raw-2' });
+    expect(second.id).not.toBe(first.id);
+    expect(paper.state.positionOf('BTCUSDT').amount.toFixed()).toBe('0.032');
+    expect(await client.fetchOrder('', BTC, { clientOrderId: 'raw-2' })).toMatchObject({ id: second.id, amount: 0.02 });
+    expect((await client.fetchOrder(String(first.id), BTC)).amount).toBe(0.01);
+  });
+
+  it('with strictClientOrderIds a used client order id raises InvalidOrder (-4116) and the original stays retrievable', async () => {
+    const { client, paper } = await start(undefined, { strictClientOrderIds: true });
     const first = await client.createOrder(BTC, 'market', 'sell', 0.01, undefined, { reduceOnly: true, newClientOrderId: 'raw-2' });
     const err = await caught(
       client.createOrder(BTC, 'market', 'sell', 0.01, undefined, { reduceOnly: true, newClientOrderId: 'raw-2' }),

@@ -2,7 +2,7 @@ import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import { BinanceApiError } from '../../src/exchange/paper/binance-errors.js';
 import { applyFill, openingQty, violatesReduceOnly } from '../../src/exchange/paper/matching.js';
-import { loadScenarioFile } from '../../src/exchange/paper/index.js';
+import { loadScenarioFile, type Scenario } from '../../src/exchange/paper/index.js';
 import { PaperState, type MarketOrderRequest } from '../../src/exchange/paper/state.js';
 import { SEED_PATH } from './helpers.js';
 
@@ -36,8 +36,11 @@ describe('paper matching rules', () => {
 });
 
 describe('paper state', () => {
-  async function seedState(): Promise<PaperState> {
-    return new PaperState(await loadScenarioFile(SEED_PATH), () => 1_700_000_000_000);
+  let clock = 1_700_000_000_000;
+
+  async function seedState(overrides: Partial<Scenario> = {}): Promise<PaperState> {
+    clock = 1_700_000_000_000;
+    return new PaperState({ ...(await loadScenarioFile(SEED_PATH)), ...overrides }, () => clock);
   }
 
   const order = (over: Partial<MarketOrderRequest>): MarketOrderRequest => ({
@@ -59,14 +62,50 @@ describe('paper state', () => {
     throw new Error('expected a Binance error');
   }
 
-  it('books realized PnL into the wallet and keeps the original order on a duplicate id', async () => {
+  it('books realized PnL into the wallet; a client id of a filled order makes a new order, found as the latest', async () => {
     const state = await seedState();
     const placed = state.placeMarketOrder(order({}));
     expect(state.summary('USDT').walletBalance.toFixed()).toBe('10092');
-    expect(codeOf(() => state.placeMarketOrder(order({ quantity: d('0.001') })))).toBe(-4116);
-    expect(state.findOrder('BTCUSDT', { clientOrderId: 'c1' })).toEqual(placed);
+    clock += 1;
+    const again = state.placeMarketOrder(order({ quantity: d('0.001') }));
+    expect(again.orderId).not.toBe(placed.orderId);
+    expect(state.positionOf('BTCUSDT').amount.toFixed()).toBe('0.015');
+    expect(state.findOrder('BTCUSDT', { clientOrderId: 'c1' })).toEqual(again);
     expect(state.findOrder('BTCUSDT', { orderId: placed.orderId })).toEqual(placed);
     expect(codeOf(() => state.findOrder('BTCUSDT', { clientOrderId: 'c2' }))).toBe(-2013);
+  });
+
+  it('with strictClientOrderIds a used client id is refused (-4116) and the original stays', async () => {
+    const state = await seedState({ strictClientOrderIds: true });
+    const placed = state.placeMarketOrder(order({}));
+    expect(codeOf(() => state.placeMarketOrder(order({ quantity: d('0.001') })))).toBe(-4116);
+    expect(state.findOrder('BTCUSDT', { clientOrderId: 'c1' })).toEqual(placed);
+    expect(state.listOrders()).toHaveLength(1);
+    state.strictClientOrderIds = false;
+    expect(state.placeMarketOrder(order({ quantity: d('0.001') })).status).toBe('FILLED');
+  });
+
+  it('an order hidden from queries is skipped until its time is up; a reused id then shows the older order', async () => {
+    const state = await seedState();
+    const first = state.placeMarketOrder(order({ quantity: d('0.001') }));
+    clock += 10;
+    const second = state.placeMarketOrder(order({ quantity: d('0.002') }));
+    state.hideFromQueries(second.orderId, 500);
+    expect(state.findOrder('BTCUSDT', { clientOrderId: 'c1' })).toEqual(first);
+    expect(codeOf(() => state.findOrder('BTCUSDT', { orderId: second.orderId }))).toBe(-2013);
+    clock += 499;
+    expect(state.findOrder('BTCUSDT', { clientOrderId: 'c1' })).toEqual(first);
+    clock += 1;
+    expect(state.findOrder('BTCUSDT', { clientOrderId: 'c1' })).toEqual(second);
+    expect(state.findOrder('BTCUSDT', { orderId: second.orderId })).toEqual(second);
+  });
+
+  it('checkMarketOrder refuses like placeMarketOrder and changes nothing', async () => {
+    const state = await seedState();
+    expect(codeOf(() => state.checkMarketOrder(order({ quantity: d('0.1') })))).toBe(-2022);
+    state.checkMarketOrder(order({}));
+    expect(state.listOrders()).toEqual([]);
+    expect(state.positionOf('BTCUSDT').amount.toFixed()).toBe('0.062');
   });
 
   it('checks LOT_SIZE, min notional (not for reduce-only) and margin', async () => {

@@ -35,6 +35,14 @@ describe('scenario files', () => {
     expect(scenario.positions).toEqual([{ symbol: 'BTCUSDT', amount: '0.062', entryPrice: '58000' }]);
     expect(scenario.accounts).toEqual([{ apiKey: 'paper-key', secret: 'paper-secret' }]);
     expect(scenario.defaultLeverage).toBe(20);
+    expect(scenario).toMatchObject({ clockOffsetMs: 0, strictClientOrderIds: false });
+  });
+
+  it('names a clock offset that is not whole milliseconds, and a non-boolean strictClientOrderIds', () => {
+    const message = parseMessage({ ...seed, clockOffsetMs: 1.5, strictClientOrderIds: 'yes' });
+    expect(message).toContain('scenario.clockOffsetMs: expected a whole number of milliseconds');
+    expect(message).toContain('scenario.strictClientOrderIds:');
+    expect(parseScenario({ ...seed, clockOffsetMs: -2500, strictClientOrderIds: true })).toMatchObject({ clockOffsetMs: -2500, strictClientOrderIds: true });
   });
 
   it('names the field of a number where a decimal string belongs', async () => {

@@ -49,10 +49,12 @@ describe('request signing', () => {
     const signed = `${DOC_QUERY}&signature=${DOC_SIGNATURE}`;
     expect(binanceCode(() => verify(signed, { apiKeyHeader: undefined }))).toBe(-2014);
     expect(binanceCode(() => verify(signed, { apiKeyHeader: 'other' }))).toBe(-2015);
-    // recvWindow=5000 in the example: 5000 ms late is fine, 5001 is not; 1 s early is the limit.
+    // recvWindow=5000 in the example: 5000 ms late is fine, 5001 is not. Binance accepts only
+    // timestamp < serverTime + 1000: 999 ms ahead is fine, 1000 is not.
     expect(() => verify(signed, { serverTimeMs: DOC_TIME + 5000 })).not.toThrow();
     expect(binanceCode(() => verify(signed, { serverTimeMs: DOC_TIME + 5001 }))).toBe(-1021);
-    expect(binanceCode(() => verify(signed, { serverTimeMs: DOC_TIME - 1001 }))).toBe(-1021);
+    expect(() => verify(signed, { serverTimeMs: DOC_TIME - 999 })).not.toThrow();
+    expect(binanceCode(() => verify(signed, { serverTimeMs: DOC_TIME - 1000 }))).toBe(-1021);
   });
 
   it('verifies what ccxt signs for a POST body', () => {

@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { z } from 'zod';
 import { BinanceApiError } from './binance-errors.js';
+import { clockOffsetSchema, type PaperClock } from './clock.js';
 import { faultInputSchema, type FaultQueue } from './faults.js';
 import type { OrderLog } from './order-log.js';
 import type { PaperState, PositionState } from './state.js';
@@ -9,7 +10,8 @@ export interface AdminContext {
   state: PaperState;
   faults: FaultQueue;
   log: OrderLog;
-  /** Back to the loaded scenario, with an empty order log and no faults. */
+  clock: PaperClock;
+  /** Back to the loaded scenario (clock offset and rules too), with an empty order log and no faults. */
   reset(): void;
 }
 
@@ -34,6 +36,10 @@ const priceInput = z.strictObject({
   symbol: z.string(),
   markPrice: decimalInput.refine((s) => Number(s) > 0, { error: 'expected a price above 0' }),
 });
+
+const clockInput = z.strictObject({ offsetMs: clockOffsetSchema });
+
+const rulesInput = z.strictObject({ strictClientOrderIds: z.boolean().optional() });
 
 class AdminError extends Error {
   constructor(
@@ -62,10 +68,16 @@ function positionView(state: PaperState, p: PositionState): object {
   };
 }
 
+const clockView = (clock: PaperClock) => ({ offsetMs: clock.offsetMs(), serverTime: clock.now() });
+
+const rulesView = (state: PaperState) => ({ strictClientOrderIds: state.strictClientOrderIds });
+
 export function stateView(ctx: AdminContext): object {
   const { state } = ctx;
   return {
     scenario: state.scenario.name,
+    clock: clockView(ctx.clock),
+    rules: rulesView(state),
     markets: state.listMarkets().map((m) => ({ ...m.rules, markPrice: m.markPrice.toFixed() })),
     positions: state.listPositions().map((p) => positionView(state, p)),
     balances: state.assets().map((asset) => {
@@ -110,6 +122,23 @@ const adminRoutes = new Map<string, AdminHandler>([
     },
   ],
   ['GET /_paper/orders', (ctx) => ok(ctx.log.list())],
+  ['GET /_paper/clock', (ctx) => ok(clockView(ctx.clock))],
+  [
+    'POST /_paper/clock',
+    (ctx, body) => {
+      ctx.clock.setOffset(parseInput(clockInput, body).offsetMs);
+      return ok(clockView(ctx.clock));
+    },
+  ],
+  ['GET /_paper/rules', (ctx) => ok(rulesView(ctx.state))],
+  [
+    'POST /_paper/rules',
+    (ctx, body) => {
+      const input = parseInput(rulesInput, body);
+      if (input.strictClientOrderIds !== undefined) ctx.state.strictClientOrderIds = input.strictClientOrderIds;
+      return ok(rulesView(ctx.state));
+    },
+  ],
   [
     'POST /_paper/reset',
     (ctx) => {

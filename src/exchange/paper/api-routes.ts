@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { BinanceApiError, binanceErrors } from './binance-errors.js';
-import type { PaperOrder, PaperState, Side } from './state.js';
+import type { MarketOrderRequest, PaperOrder, PaperState, Side } from './state.js';
 import * as wire from './wire.js';
 
 export interface ApiContext {
@@ -50,7 +50,8 @@ function parseClientOrderId(value: string | undefined): string | undefined {
   return value;
 }
 
-function placeOrder(ctx: ApiContext): PaperOrder {
+/** The parameters of POST /fapi/v1/order, checked the way Binance checks them before it looks at the account. */
+export function orderRequestFrom(ctx: ApiContext): MarketOrderRequest {
   const p = ctx.params;
   const symbol = required(p, 'symbol');
   ctx.state.market(symbol);
@@ -60,13 +61,17 @@ function placeOrder(ctx: ApiContext): PaperOrder {
   if (p['positionSide'] !== undefined && p['positionSide'] !== 'BOTH') {
     throw new BinanceApiError(400, -4061, "Order's position side does not match user's setting.");
   }
-  return ctx.state.placeMarketOrder({
+  return {
     symbol,
     side,
     quantity: parseQuantity(required(p, 'quantity')),
     reduceOnly: (p['reduceOnly'] ?? 'false').toLowerCase() === 'true',
     clientOrderId: parseClientOrderId(p['newClientOrderId']),
-  });
+  };
+}
+
+function placeOrder(ctx: ApiContext): PaperOrder {
+  return ctx.state.placeMarketOrder(orderRequestFrom(ctx));
 }
 
 function queryOrder(ctx: ApiContext): PaperOrder {

@@ -18,6 +18,12 @@ const bad = (code: number, msg: string) => new BinanceApiError(400, code, msg);
 
 export const binanceErrors = {
   unknown: (msg = 'An unknown error occured while processing the request.') => bad(-1000, msg),
+  backendTimeout: () =>
+    new BinanceApiError(
+      503,
+      -1007,
+      'Timeout waiting for response from backend server. Send status unknown; execution status unknown.',
+    ),
   staleTimestamp: () => bad(-1021, 'Timestamp for this request is outside of the recvWindow.'),
   aheadTimestamp: () => bad(-1021, "Timestamp for this request was 1000ms ahead of the server's time."),
   badSignature: () => bad(-1022, 'Signature for this request is not valid.'),

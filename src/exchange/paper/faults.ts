@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { ORDER_PATH } from './order-log.js';
+
+const durationMs = z.number().int().min(0).max(600_000);
 
 const actionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('http'), status: z.number().int().min(100).max(599), body: z.unknown().optional() }),
@@ -8,17 +11,33 @@ const actionSchema = z.discriminatedUnion('type', [
     code: z.number().int(),
     msg: z.string(),
   }),
-  z.strictObject({ type: z.literal('latency'), ms: z.number().int().min(0).max(600_000) }),
+  z.strictObject({ type: z.literal('latency'), ms: durationMs }),
   z.strictObject({ type: z.literal('drop') }),
-  z.strictObject({ type: z.literal('accept_then_timeout'), delayMs: z.number().int().min(0).max(600_000) }),
+  z.strictObject({ type: z.literal('accept_then_timeout'), delayMs: durationMs }),
+  z.strictObject({ type: z.literal('deliver_late'), ms: durationMs }),
+  z.strictObject({
+    type: z.literal('unknown_then_execute'),
+    delayMs: durationMs,
+    answer: z.enum(['503', '-1007']).default('503'),
+  }),
+  z.strictObject({ type: z.literal('lookup_stale'), ms: durationMs }),
 ]);
 
-export const faultInputSchema = z.strictObject({
-  method: z.enum(['GET', 'POST', 'PUT', 'DELETE']),
-  path: z.string().startsWith('/'),
-  count: z.number().int().min(1).default(1),
-  action: actionSchema,
-});
+/** Faults that act on the order a request places: they make sense on the order endpoint only. */
+const ORDER_PLACEMENT_ONLY: ReadonlySet<string> = new Set(['unknown_then_execute', 'lookup_stale']);
+
+export const faultInputSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'POST', 'PUT', 'DELETE']),
+    path: z.string().startsWith('/'),
+    count: z.number().int().min(1).default(1),
+    action: actionSchema,
+  })
+  .superRefine((f, ctx) => {
+    if (ORDER_PLACEMENT_ONLY.has(f.action.type) && (f.method !== 'POST' || f.path !== ORDER_PATH)) {
+      ctx.addIssue({ code: 'custom', path: ['action', 'type'], message: `${f.action.type} applies to POST ${ORDER_PATH} only` });
+    }
+  });
 
 export type FaultAction = z.output<typeof actionSchema>;
 export type FaultInput = z.input<typeof faultInputSchema>;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { clockOffsetSchema } from './clock.js';
 
 const DECIMAL_RE = /^-?\d+(\.\d+)?$/;
 const DECIMAL_ERROR = 'expected a decimal string';
@@ -57,6 +58,10 @@ const scenarioSchema = z
     markets: z.array(marketSchema).min(1),
     positions: z.array(positionSchema).default([]),
     balances: z.array(balanceSchema).min(1),
+    /** Exchange time = host time + this (ms); /fapi/v1/time, timestamps and the recvWindow check use it. */
+    clockOffsetMs: clockOffsetSchema.default(0),
+    /** true: a client order id is refused (-4116) forever once used; Binance refuses it only while an order with it is open. */
+    strictClientOrderIds: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
     const symbols = new Set<string>();

@@ -1,13 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './admin-routes.js';
-import { apiRoutes } from './api-routes.js';
+import { apiRoutes, orderRequestFrom } from './api-routes.js';
 import { BinanceApiError, binanceErrors } from './binance-errors.js';
+import { PaperClock } from './clock.js';
 import { FaultQueue, type FaultAction } from './faults.js';
-import { ORDER_PATH, OrderLog, type OrderLogEntry } from './order-log.js';
+import { ORDER_PATH, OrderLog, type OrderLogEntry, type OrderOutcome } from './order-log.js';
 import type { Scenario } from './scenario.js';
 import { paramsWithoutSignature, verifySignedRequest } from './signing.js';
-import { PaperState } from './state.js';
+import { PaperState, type MarketOrderRequest } from './state.js';
 
 export interface PaperExchangeOptions {
   /** 0 (the default) picks a free port. */
@@ -15,7 +16,10 @@ export interface PaperExchangeOptions {
   /** Defaults to 127.0.0.1. */
   host?: string;
   scenario: Scenario;
-  /** The exchange's clock (ms); tests shift it to provoke stale timestamps. */
+  /**
+   * The host clock (ms) under the exchange's clock; defaults to Date.now. Exchange time is this plus
+   * the clock offset (the scenario's clockOffsetMs, then setClockOffset / POST /_paper/clock).
+   */
   now?: () => number;
 }
 
@@ -26,7 +30,11 @@ export interface PaperExchange {
   state: PaperState;
   faults: FaultQueue;
   orderLog: OrderLog;
-  /** Same as POST /_paper/reset. */
+  /** Exchange time − host time (ms). Same as GET /_paper/clock's offsetMs. */
+  clockOffsetMs(): number;
+  /** Same as POST /_paper/clock. */
+  setClockOffset(ms: number): void;
+  /** Same as POST /_paper/reset (which also restores the scenario's clock offset). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -35,6 +43,8 @@ interface Answer {
   status: number;
   body: unknown;
 }
+
+type UnknownThenExecute = Extract<FaultAction, { type: 'unknown_then_execute' }>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const MAX_BODY_BYTES = 1_000_000;
@@ -68,7 +78,25 @@ function answerFor(err: unknown): Answer {
   return { status: 500, body: binanceErrors.unknown().body() };
 }
 
-function outcomeOf(method: string, answer: Answer): OrderLogEntry['outcome'] {
+/** What Binance answers when it cannot tell whether an order was placed. */
+function unknownStatusAnswer(kind: '503' | '-1007'): Answer {
+  if (kind === '-1007') return answerFor(binanceErrors.backendTimeout());
+  return { status: 503, body: { msg: 'Service Unavailable' } };
+}
+
+/** An order answered "status unknown" executes now, under the checks of this moment. */
+function executeLate(state: PaperState, order: MarketOrderRequest, at: number): OrderOutcome {
+  try {
+    const placed = state.placeMarketOrder(order);
+    const { orderId, clientOrderId, status } = placed;
+    return { type: 'accepted', orderId, clientOrderId, status, executedAt: placed.time };
+  } catch (err) {
+    const { code, msg } = err instanceof BinanceApiError ? err : binanceErrors.unknown();
+    return { type: 'not_executed', code, msg, at };
+  }
+}
+
+function outcomeOf(method: string, answer: Answer): OrderOutcome {
   const body = answer.body as Record<string, unknown>;
   if (answer.status !== 200 || typeof body['code'] === 'number') {
     const code = typeof body['code'] === 'number' ? body['code'] : null;
@@ -79,13 +107,18 @@ function outcomeOf(method: string, answer: Answer): OrderLogEntry['outcome'] {
 }
 
 export async function startPaperExchange(opts: PaperExchangeOptions): Promise<PaperExchange> {
-  const now = opts.now ?? Date.now;
+  const clock = new PaperClock(opts.now ?? Date.now, opts.scenario.clockOffsetMs);
+  const now = () => clock.now();
   const state = new PaperState(opts.scenario, now);
   const faults = new FaultQueue();
   const orderLog = new OrderLog();
   const timers = new Set<NodeJS.Timeout>();
+  // A late execution belongs to the state it was accepted in: after a reset it is dropped.
+  let generation = 0;
   const reset = () => {
+    generation += 1;
     state.reset();
+    clock.setOffset(opts.scenario.clockOffsetMs);
     faults.clear();
     orderLog.clear();
   };
@@ -99,22 +132,47 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
       timers.add(timer);
     });
 
+  function signedParams(req: IncomingMessage, totalParams: string, serverTimeMs: number): Record<string, string> {
+    return verifySignedRequest({
+      apiKeyHeader: req.headers['x-mbx-apikey'] as string | undefined,
+      totalParams,
+      accounts: state.scenario.accounts,
+      serverTimeMs,
+    });
+  }
+
   function callApi(req: IncomingMessage, method: string, path: string, totalParams: string): Answer {
     const route = apiRoutes.get(`${method} ${path}`);
     if (route === undefined) return { status: 404, body: { msg: `Unknown endpoint ${method} ${path}` } };
     try {
       const serverTimeMs = now();
-      const params = route.signed
-        ? verifySignedRequest({
-            apiKeyHeader: req.headers['x-mbx-apikey'] as string | undefined,
-            totalParams,
-            accounts: state.scenario.accounts,
-            serverTimeMs,
-          })
-        : paramsWithoutSignature(totalParams);
+      const params = route.signed ? signedParams(req, totalParams, serverTimeMs) : paramsWithoutSignature(totalParams);
       return { status: 200, body: route.handle({ params, state, now: serverTimeMs }) };
     } catch (err) {
       return answerFor(err);
+    }
+  }
+
+  /**
+   * unknown_then_execute: every check runs now, at arrival (a failure is answered as usual and nothing
+   * executes); a passing order is answered "status unknown" and executes `delayMs` later, whatever its
+   * recvWindow says by then.
+   */
+  function acceptForLater(req: IncomingMessage, totalParams: string, action: UnknownThenExecute, entry: OrderLogEntry): Answer {
+    try {
+      const serverTimeMs = now();
+      const order = orderRequestFrom({ params: signedParams(req, totalParams, serverTimeMs), state, now: serverTimeMs });
+      state.checkMarketOrder(order);
+      entry.outcome = { type: 'execution_pending', executeAt: serverTimeMs + action.delayMs };
+      const acceptedIn = generation;
+      void wait(action.delayMs).then(() => {
+        if (acceptedIn === generation) entry.outcome = executeLate(state, order, now());
+      });
+      return unknownStatusAnswer(action.answer);
+    } catch (err) {
+      const answer = answerFor(err);
+      entry.outcome = outcomeOf('POST', answer);
+      return answer;
     }
   }
 
@@ -134,6 +192,9 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
         await wait(action.ms);
         return false;
       case 'accept_then_timeout':
+      case 'deliver_late':
+      case 'unknown_then_execute':
+      case 'lookup_stale':
         return false;
     }
   }
@@ -141,19 +202,30 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
   async function serveApi(req: IncomingMessage, res: ServerResponse, method: string, path: string, body: string) {
     const totalParams = rawQueryOf(req.url ?? '') + body;
     const fault = faults.take(method, path);
+    const action = fault?.action;
+    // Still on its way: the exchange sees it (order log, clock, recvWindow check) only after the hold.
+    if (action?.type === 'deliver_late') await wait(action.ms);
     const entry =
       path === ORDER_PATH
-        ? orderLog.record({ receivedAt: now(), method, path, params: paramsWithoutSignature(totalParams), ...(fault ? { fault } : {}) })
+        ? orderLog.record({ receivedAt: now(), clockOffsetMs: clock.offsetMs(), method, path, params: paramsWithoutSignature(totalParams), ...(fault ? { fault } : {}) })
         : undefined;
-    if (fault !== null && (await faultAnswered(fault.action, req, res))) {
+    if (action !== undefined && (await faultAnswered(action, req, res))) {
       if (entry) entry.outcome = { type: 'fault' };
       return;
     }
+    if (action?.type === 'unknown_then_execute' && entry !== undefined) {
+      const answer = acceptForLater(req, totalParams, action, entry);
+      sendJson(res, answer.status, answer.body);
+      return;
+    }
     const answer = callApi(req, method, path, totalParams);
-    if (entry) entry.outcome = outcomeOf(method, answer);
-    if (fault?.action.type === 'accept_then_timeout') {
+    if (entry) {
+      entry.outcome = outcomeOf(method, answer);
+      if (action?.type === 'lookup_stale' && entry.outcome.type === 'accepted') state.hideFromQueries(entry.outcome.orderId, action.ms);
+    }
+    if (action?.type === 'accept_then_timeout') {
       // The exchange has acted; the client never hears back, so it cannot tell whether it did.
-      await wait(fault.action.delayMs);
+      await wait(action.delayMs);
       req.socket.destroy();
       return;
     }
@@ -169,7 +241,7 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
         sendJson(res, 403, { error: 'admin endpoints answer loopback clients only' });
         return;
       }
-      const answer = handleAdmin({ state, faults, log: orderLog, reset }, method, path, body);
+      const answer = handleAdmin({ state, faults, log: orderLog, clock, reset }, method, path, body);
       sendJson(res, answer.status, answer.body);
       return;
     }
@@ -203,6 +275,8 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
     state,
     faults,
     orderLog,
+    clockOffsetMs: () => clock.offsetMs(),
+    setClockOffset: (ms) => clock.setOffset(ms),
     reset,
     close: () =>
       new Promise<void>((resolve, reject) => {

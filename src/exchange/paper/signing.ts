@@ -48,7 +48,7 @@ export interface SignedRequestInput {
 
 const MAX_RECV_WINDOW_MS = 60_000;
 const DEFAULT_RECV_WINDOW_MS = 5_000;
-/** Binance refuses timestamps more than 1 s ahead of its own clock. */
+/** Binance accepts only `timestamp < serverTime + 1000`: a timestamp 1 s or more ahead is refused. */
 const MAX_AHEAD_MS = 1_000;
 
 function findAccount(apiKeyHeader: string | undefined, accounts: readonly ApiAccount[]): ApiAccount {
@@ -65,7 +65,7 @@ function checkTimestamp(params: Record<string, string>, serverTimeMs: number): v
   if (!Number.isInteger(recvWindow) || recvWindow <= 0 || recvWindow > MAX_RECV_WINDOW_MS) {
     throw new BinanceApiError(400, -1131, 'recvWindow must be less than 60000');
   }
-  if (timestamp - serverTimeMs > MAX_AHEAD_MS) throw binanceErrors.aheadTimestamp();
+  if (timestamp - serverTimeMs >= MAX_AHEAD_MS) throw binanceErrors.aheadTimestamp();
   if (serverTimeMs - timestamp > recvWindow) throw binanceErrors.staleTimestamp();
 }
 

@@ -57,14 +57,22 @@ const FIRST_ORDER_ID = 4_000_000_001;
 
 const orderKey = (symbol: string, clientOrderId: string) => `${symbol} ${clientOrderId}`;
 
+/** Binance refuses a client order id only while an order carrying it is in one of these states. */
+const OPEN_STATUSES: ReadonlySet<string> = new Set(['NEW', 'PARTIALLY_FILLED']);
+
 /** The paper exchange's book-keeping: markets, mark prices, positions, balances and orders. */
 export class PaperState {
   private markets = new Map<string, MarketState>();
   private positions = new Map<string, PositionState>();
   private wallets = new Map<string, Decimal>();
   private orders: PaperOrder[] = [];
-  private ordersByClientId = new Map<string, PaperOrder>();
+  /** Every order per symbol and client order id, oldest first. */
+  private ordersByClientId = new Map<string, PaperOrder[]>();
+  /** Order id → exchange time before which order queries do not see it (the lookup_stale fault). */
+  private hiddenUntil = new Map<number, number>();
   private nextOrderId = FIRST_ORDER_ID;
+  /** true: a client order id once used is refused forever, instead of only while its order is open. */
+  strictClientOrderIds = false;
 
   constructor(
     readonly scenario: Scenario,
@@ -91,7 +99,9 @@ export class PaperState {
     this.wallets = new Map(this.scenario.balances.map((b) => [b.asset, new Decimal(b.walletBalance)]));
     this.orders = [];
     this.ordersByClientId = new Map();
+    this.hiddenUntil = new Map();
     this.nextOrderId = FIRST_ORDER_ID;
+    this.strictClientOrderIds = this.scenario.strictClientOrderIds;
   }
 
   private flatPosition(symbol: string, at: number): PositionState {
@@ -174,22 +184,32 @@ export class PaperState {
 
   /**
    * Binance's checks for a MARKET order, in order: LOT_SIZE, duplicate client id, reduce-only,
-   * min notional (not for reduce-only), margin; then it fills at the mark price.
+   * min notional (not for reduce-only), margin. Throws the first that fails; changes nothing.
    */
-  placeMarketOrder(req: MarketOrderRequest): PaperOrder {
+  checkMarketOrder(req: MarketOrderRequest): void {
     const market = this.market(req.symbol);
     checkLotSize(market.rules, req.quantity);
-    if (req.clientOrderId !== undefined && this.ordersByClientId.has(orderKey(req.symbol, req.clientOrderId))) {
+    if (req.clientOrderId !== undefined && this.clientOrderIdTaken(req.symbol, req.clientOrderId)) {
       throw binanceErrors.duplicateClientOrderId();
     }
     const position = this.positionOf(req.symbol);
-    const signedQty = req.side === 'BUY' ? req.quantity : req.quantity.neg();
+    const signedQty = signedQuantity(req);
     if (req.reduceOnly && violatesReduceOnly(position.amount, signedQty)) throw binanceErrors.reduceOnlyRejected();
     const notional = req.quantity.times(market.markPrice);
     const minNotional = market.rules.minNotional;
     if (!req.reduceOnly && minNotional !== null && notional.lt(minNotional)) throw binanceErrors.minNotional(minNotional);
     this.checkMargin(position, signedQty, market);
-    return this.fill(req, position, signedQty, market.markPrice);
+  }
+
+  /** Checks the order as Binance does, then fills it at the mark price. */
+  placeMarketOrder(req: MarketOrderRequest): PaperOrder {
+    this.checkMarketOrder(req);
+    return this.fill(req, this.positionOf(req.symbol), signedQuantity(req), this.market(req.symbol).markPrice);
+  }
+
+  private clientOrderIdTaken(symbol: string, clientOrderId: string): boolean {
+    const used = this.ordersByClientId.get(orderKey(symbol, clientOrderId)) ?? [];
+    return this.strictClientOrderIds ? used.length > 0 : used.some((o) => OPEN_STATUSES.has(o.status));
   }
 
   private checkMargin(position: PositionState, signedQty: Decimal, market: MarketState): void {
@@ -224,17 +244,39 @@ export class PaperState {
       updateTime: at,
     };
     this.orders.push(order);
-    this.ordersByClientId.set(orderKey(order.symbol, order.clientOrderId), order);
+    const key = orderKey(order.symbol, order.clientOrderId);
+    const sameId = this.ordersByClientId.get(key);
+    if (sameId === undefined) this.ordersByClientId.set(key, [order]);
+    else sameId.push(order);
     return order;
   }
 
+  /** Order queries do not see this order until `ms` after it was placed (exchange time). */
+  hideFromQueries(orderId: number, ms: number): void {
+    const order = this.orders.find((o) => o.orderId === orderId);
+    if (order !== undefined) this.hiddenUntil.set(orderId, order.time + ms);
+  }
+
+  private visibleToQueries(order: PaperOrder): boolean {
+    return (this.hiddenUntil.get(order.orderId) ?? -Infinity) <= this.now();
+  }
+
+  /**
+   * By order id, or by client order id: the most recent order carrying it (ids can be reused once
+   * their order is closed). Orders still hidden by lookup_stale are skipped, as a lagging read would.
+   */
   findOrder(symbol: string, query: { orderId?: number; clientOrderId?: string }): PaperOrder {
     this.market(symbol);
-    const found =
+    const candidates =
       query.orderId !== undefined
-        ? this.orders.find((o) => o.symbol === symbol && o.orderId === query.orderId)
-        : this.ordersByClientId.get(orderKey(symbol, query.clientOrderId ?? ''));
+        ? this.orders.filter((o) => o.symbol === symbol && o.orderId === query.orderId)
+        : (this.ordersByClientId.get(orderKey(symbol, query.clientOrderId ?? '')) ?? []);
+    const found = [...candidates].reverse().find((o) => this.visibleToQueries(o));
     if (found === undefined) throw binanceErrors.orderNotFound();
     return found;
   }
+}
+
+function signedQuantity(req: MarketOrderRequest): Decimal {
+  return req.side === 'BUY' ? req.quantity : req.quantity.neg();
 }
