@@ -24,14 +24,15 @@ export type PlanRunner = (plan: Plan, acceptedAt: number) => Promise<PlanOutcome
 let sequence = 0;
 export function benchPlan(symbol: string, prefix: string): Plan {
   sequence += 1;
+  const now = Date.now();
   const parsed = parsePlan({
     plan_id: `${prefix}-${randomBytes(4).toString('hex')}${sequence.toString(36)}`,
     symbol,
     action: 'PARTIAL_25',
     kill_score: 0.539,
     decision: 'EXECUTE',
-    timestamp: Math.floor(Date.now() / 1000),
-  });
+    timestamp: Math.floor(now / 1000),
+  }, { now });
   if (!parsed.ok) throw new Error(`bench plan does not validate: ${JSON.stringify(parsed.errors)}`);
   return parsed.plan;
 }

@@ -34,7 +34,7 @@ export function freshDemoDir(dataDir: string): string {
 
 export async function runSeedScenario(stack: EmbeddedStack, projectRoot: string, log: (line: string) => void): Promise<ChainState> {
   const { store, settings, venue } = stack.services;
-  const parsed = parsePlan(JSON.parse(readFileSync(join(projectRoot, SEED_PLAN_FILE), 'utf8')));
+  const parsed = parsePlan(JSON.parse(readFileSync(join(projectRoot, SEED_PLAN_FILE), 'utf8')), { now: Date.now() });
   if (!parsed.ok) throw new CliError('the seed plan no longer validates: this is a bug');
   const plan = parsed.plan;
   await store.adjustLedger({ venue: settings.venueName, symbol: plan.symbol, target: SEED_LEDGER_AMOUNT, who: 'permitctl demo', why: 'seed scenario: the ledger as the seed document recorded it', command: 'permitctl demo' });

@@ -15,7 +15,7 @@ export function readPlanInput(source: string): Plan {
   } catch (err) {
     throw new CliError(`invalid plan: not JSON (${(err as Error).message})`, ExitCode.invalid);
   }
-  const parsed = parsePlan(json);
+  const parsed = parsePlan(json, { now: Date.now() });
   if (!parsed.ok) throw new CliError(`invalid plan: ${formatFieldErrors(parsed.errors)}`, ExitCode.invalid);
   return parsed.plan;
 }

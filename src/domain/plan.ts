@@ -20,6 +20,34 @@ export function planPauseScope(planId: string): string {
 }
 export const PLAN_PAUSE_SCOPE_PATTERN = new RegExp(`^plan:${PLAN_ID_PATTERN.source.slice(1)}`);
 
+/**
+ * A plan's `timestamp` is unix SECONDS. From 10^11 on (the year 5138 in seconds; March 1973 in
+ * milliseconds) a value is a finer unit sent by mistake, refused whatever the clock says.
+ */
+export const PLAN_TIMESTAMP_SECONDS_LIMIT = 100_000_000_000;
+
+/**
+ * How far ahead of the receiver's clock a plan's timestamp may be (clock skew between the producer and
+ * us), at intake (parsePlan) and again in the governor (`plan_from_future`).
+ */
+export const PLAN_MAX_FUTURE_SKEW_SECONDS = 60;
+
+/** The unit a too-large timestamp most likely is, by magnitude (each unit is 1000× the previous). */
+function likelyTimestampUnit(value: number): string {
+  if (value < PLAN_TIMESTAMP_SECONDS_LIMIT * 1000) return 'milliseconds';
+  if (value < PLAN_TIMESTAMP_SECONDS_LIMIT * 1_000_000) return 'microseconds';
+  return 'nanoseconds';
+}
+
+/**
+ * Whole seconds (rounded up) by which a plan's timestamp is ahead of `nowMs` (epoch ms), when that is
+ * more than `maxFutureSkewSeconds`; else null. Pure: the clock is passed in.
+ */
+export function secondsInTheFuture(timestampSeconds: number, nowMs: number, maxFutureSkewSeconds = PLAN_MAX_FUTURE_SKEW_SECONDS): number | null {
+  const aheadMs = timestampSeconds * 1000 - nowMs;
+  return aheadMs > maxFutureSkewSeconds * 1000 ? Math.ceil(aheadMs / 1000) : null;
+}
+
 /** The plan as the trading system publishes it (seed: `quantum:stream:apply.plan`). Defined once. */
 export const PlanSchema = z.object({
   plan_id: z
@@ -39,6 +67,8 @@ export const PlanSchema = z.object({
     .regex(/^[A-Z][A-Z_]{0,31}$/, 'decision must be an upper-case word such as EXECUTE'),
   timestamp: z
     .number({ error: 'timestamp is required and must be a number (unix seconds)' })
+    // First, and alone (abort): a millisecond value would otherwise also fail the int check when unsafe.
+    .lt(PLAN_TIMESTAMP_SECONDS_LIMIT, { error: (issue) => `${String(issue.input)} looks like ${likelyTimestampUnit(Number(issue.input))}; send unix seconds`, abort: true })
     .int('timestamp must be whole unix seconds')
     .positive('timestamp must be positive'),
 });
@@ -53,15 +83,41 @@ export interface FieldError {
   message: string;
 }
 
-/** Validates untrusted input into a plan, or field-level errors ("action: action must be one of …"). */
-export function parsePlan(input: unknown): PlanParseResult {
+export interface ParsePlanOptions {
+  /** The receiver's clock (epoch ms): a plan timestamped more than the skew past it is refused. */
+  now: number;
+  /** Default PLAN_MAX_FUTURE_SKEW_SECONDS. */
+  maxFutureSkewSeconds?: number;
+}
+
+/**
+ * Validates untrusted input into a plan, or field-level errors ("action: action must be one of …").
+ * Beyond the schema, the timestamp is checked against the receiver's clock (`opts.now`): a plan from
+ * the future (beyond the skew) is refused like any other invalid field. Pure: the clock is passed in.
+ */
+export function parsePlan(input: unknown, opts: ParsePlanOptions): PlanParseResult {
+  if (!Number.isFinite(opts.now)) throw new Error(`parsePlan needs the receiver's clock as epoch ms, got now = ${opts.now}`);
   const result = PlanSchema.safeParse(input);
-  if (result.success) return { ok: true, plan: result.data };
-  const errors = result.error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.join('.') : '(plan)',
-    message: issue.path.length > 0 ? issue.message : 'a plan must be a JSON object',
-  }));
+  const errors: FieldError[] = result.success
+    ? []
+    : result.error.issues.map((issue) => ({
+        field: issue.path.length > 0 ? issue.path.join('.') : '(plan)',
+        message: issue.path.length > 0 ? issue.message : 'a plan must be a JSON object',
+      }));
+  const timestampError = futureTimestampError(input, errors, opts);
+  if (timestampError) errors.push(timestampError);
+  if (result.success && errors.length === 0) return { ok: true, plan: result.data };
   return { ok: false, errors };
+}
+
+/** The clock check, also when other fields are invalid (all field errors at once), unless the timestamp already has one. */
+function futureTimestampError(input: unknown, errors: FieldError[], opts: ParsePlanOptions): FieldError | null {
+  if (typeof input !== 'object' || input === null || errors.some((e) => e.field === 'timestamp')) return null;
+  const timestamp = (input as { timestamp?: unknown }).timestamp;
+  if (typeof timestamp !== 'number') return null;
+  const skew = opts.maxFutureSkewSeconds ?? PLAN_MAX_FUTURE_SKEW_SECONDS;
+  const ahead = secondsInTheFuture(timestamp, opts.now, skew);
+  return ahead === null ? null : { field: 'timestamp', message: `${timestamp} is ${ahead} s in the future (allowed skew ${skew} s)` };
 }
 
 export function formatFieldErrors(errors: FieldError[]): string {

@@ -273,7 +273,7 @@ export class RedisPlanBridge {
   /** Decides what becomes of one entry and acknowledges it; throws (EntryFailure) to leave it pending. */
   private async settle(entry: StreamEntry): Promise<void> {
     if (entry.fields === null) return this.ack(entry.id); // deleted from the stream: nothing left to do
-    const parsed = parseEntry(entry.fields);
+    const parsed = parseEntry(entry.fields, { now: Date.now() }); // a plan from the future (or in ms) is dead-lettered
     if (!parsed.ok) return this.deadLetter(entry.id, entry.fields, parsed.error);
     if (!isExecutable(parsed.plan)) {
       await this.ack(entry.id);

@@ -1,7 +1,7 @@
 // The one way a plan becomes a workflow, used by `permitctl submit`, the demo and the Redis bridge.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { workflowIdForPlan, type Plan } from '../domain/plan.js';
+import { formatFieldErrors, parsePlan, workflowIdForPlan, type FieldError, type Plan } from '../domain/plan.js';
 import { SearchAttributes, PLAN_WORKFLOW_TYPE, type ChainPolicy, type PlanWorkflowInput } from '../workflows/definitions.js';
 
 export interface StartPlanOptions {
@@ -15,6 +15,14 @@ export interface StartPlanOptions {
    * when that worker has no free slot.
    */
   eager?: boolean;
+}
+
+/** The plan handed to startPlanWorkflow does not validate (now): nothing was started. */
+export class InvalidPlanError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(`invalid plan: ${formatFieldErrors(errors)}`);
+    this.name = 'InvalidPlanError';
+  }
 }
 
 export interface StartedPlan {
@@ -35,9 +43,17 @@ function planDetails(plan: Plan): string {
   ].join('\n');
 }
 
+/**
+ * Starts the plan's workflow. The plan is validated once more against the clock at acceptance (a `Plan`
+ * built by code rather than parsed, or one held since it was parsed): a plan timestamped in
+ * milliseconds or from the future throws InvalidPlanError and starts nothing.
+ */
 export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartPlanOptions): Promise<StartedPlan> {
   const workflowId = workflowIdForPlan(plan.plan_id);
-  const input: PlanWorkflowInput = { plan, acceptedAt: opts.acceptedAt ?? Date.now(), policy: opts.policy };
+  const acceptedAt = opts.acceptedAt ?? Date.now();
+  const valid = parsePlan(plan, { now: acceptedAt });
+  if (!valid.ok) throw new InvalidPlanError(valid.errors);
+  const input: PlanWorkflowInput = { plan, acceptedAt, policy: opts.policy };
   try {
     const handle = await client.workflow.start(PLAN_WORKFLOW_TYPE, {
       args: [input],

@@ -2,8 +2,9 @@
 //   1. the plan as JSON in one field named `plan` (or `payload`, or `data`), the others ignored;
 //   2. the plan as flat fields (plan_id, symbol, action, kill_score, decision, timestamp), where the
 //      numeric fields kill_score and timestamp arrive as strings ("0.5390") and are read as numbers.
-// Validation itself is the one plan schema (src/domain/plan.ts).
-import { formatFieldErrors, parsePlan, type Plan } from '../domain/plan.js';
+// Validation itself is the one plan schema (src/domain/plan.ts), with the timestamp checked against the
+// receiver's clock (`now`, epoch ms): a plan from the future is invalid like any other.
+import { formatFieldErrors, parsePlan, type ParsePlanOptions, type Plan } from '../domain/plan.js';
 
 export const JSON_PLAN_FIELDS = ['plan', 'payload', 'data'] as const;
 const NUMERIC_FLAT_FIELDS = ['kill_score', 'timestamp'] as const;
@@ -49,7 +50,7 @@ export function planFromFlatFields(fields: EntryFields): Record<string, unknown>
   return plan;
 }
 
-export function parseEntry(fields: EntryFields): ParsedEntry {
+export function parseEntry(fields: EntryFields, opts: ParsePlanOptions): ParsedEntry {
   const jsonField = jsonPlanField(fields);
   let candidate: unknown;
   if (jsonField !== undefined) {
@@ -59,6 +60,6 @@ export function parseEntry(fields: EntryFields): ParsedEntry {
   } else {
     candidate = planFromFlatFields(fields);
   }
-  const parsed = parsePlan(candidate);
+  const parsed = parsePlan(candidate, opts);
   return parsed.ok ? parsed : { ok: false, error: formatFieldErrors(parsed.errors) };
 }

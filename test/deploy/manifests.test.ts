@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { chainSettingsFromEnv } from '../../src/runtime/chain-config.js';
 import { parseDurationMs } from '../../src/workers/worker-config.js';
 import { WORKER_COMMAND } from '../support/processes.js';
 import { kustomize, parseManifests, requireTools, ROOT, validateKubernetes, type Manifest } from './tools.js';
@@ -119,6 +120,17 @@ describe('deployment manifests', () => {
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     const pdb = one(manifests, 'PodDisruptionBudget');
     expect((pdb['spec'] as { selector: unknown }).selector).toEqual((one(manifests, 'Deployment')['spec'] as { selector: unknown }).selector);
+  });
+
+  it.each(['deploy/overlays/prod', 'deploy/overlays/prod-hpa'])('%s: the governor refuses plans older than MAX_PLAN_AGE_SECONDS (5 minutes)', (overlay) => {
+    const config = configData(rendered.get(overlay)!);
+    expect(config['MAX_PLAN_AGE_SECONDS']).toBe('300');
+    // Read as the worker reads it (it throws on a malformed value).
+    expect(chainSettingsFromEnv('binance-live', config).maxPlanAgeSeconds).toBe(300);
+  });
+
+  it('dev: no maximum plan age, like the demo (old plans such as the seed\'s can be replayed)', () => {
+    expect(configData(rendered.get('deploy/overlays/dev')!)).not.toHaveProperty('MAX_PLAN_AGE_SECONDS');
   });
 
   it('the Secret template validates and holds placeholders only', () => {

@@ -101,7 +101,7 @@ describe('Redis intake in the embedded stack', () => {
     expect(await executionsOfPlan(t.stack.client, plan.plan_id)).toBe(1);
     const posts = await t.paper.orderPosts('ETHUSDT');
     expect(posts.length).toBe(1);
-    expect(posts[0]!.params).toMatchObject({ newClientOrderId: `pc-${plan.plan_id}`, side: 'SELL', reduceOnly: 'true' });
+    expect(posts[0]!.params).toMatchObject({ newClientOrderId: `pc1-${plan.plan_id}`, side: 'SELL', reduceOnly: 'true' });
     expect((await t.paper.acceptedOrders('ETHUSDT')).length).toBe(1);
     expect(await t.paper.position('ETHUSDT')).toBe('0.5');
     expect(await pendingCount(redis, names.stream, names.group)).toBe(0);

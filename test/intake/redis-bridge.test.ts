@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.js';
 import { RedisPlanBridge, type PlanStarter } from '../../src/intake/redis-bridge.js';
 import type { BridgeConfigOverrides } from '../../src/intake/bridge-config.js';
+import { InvalidPlanError, startPlanWorkflow } from '../../src/intake/start-plan.js';
 import { DEFAULT_CHAIN_POLICY } from '../../src/workflows/definitions.js';
 import { newPlan } from '../support/plans.js';
 import {
@@ -20,7 +21,7 @@ import {
   waitFor,
   type StreamNames,
 } from './redis-helpers.js';
-import { executionsOfPlan, startTestTemporal, workflowIdsOn, type TestTemporal } from './temporal-helpers.js';
+import { executionsOfPlan, startTestTemporal, workflowExists, workflowIdsOn, type TestTemporal } from './temporal-helpers.js';
 
 describe('Redis plan bridge', () => {
   let redis: Redis;
@@ -120,6 +121,44 @@ describe('Redis plan bridge', () => {
     expect(dlq[1]!.fields).toMatchObject({ plan: '{"plan_id": "x"', producer: 'apply-layer' });
     expect(dlq[1]!.fields.error).toMatch(/^plan: not valid JSON/);
     expect(await pendingCount(redis, names.stream, names.group)).toBe(0);
+  });
+
+  it('dead-letters a plan timestamped in milliseconds or from the future with the field error, and starts neither', async () => {
+    const names = streams('timestamp');
+    const taskQueue = uniqueId('tq');
+    const inMs = { ...newPlan('BTCUSDT', 'PARTIAL_75', 'ms'), timestamp: Date.now() };
+    const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+    const fromFuture = { ...newPlan('BTCUSDT', 'PARTIAL_75', 'future'), timestamp: inAnHour };
+    const valid = newPlan('BTCUSDT', 'PARTIAL_75', 'now');
+    const msId = await publishFlat(redis, names.stream, inMs);
+    const futureId = await publishJson(redis, names.stream, fromFuture);
+    await publishFlat(redis, names.stream, valid);
+
+    const bridge = startBridge(names, { taskQueue });
+    await waitFor(() => settled(bridge), (n) => n === 3, 'three entries settled');
+
+    expect(bridge.stats()).toMatchObject({ started: 1, deadLettered: 2, duplicates: 0, skipped: 0, retries: 0 });
+    const dlq = await readAll(redis, names.dlq);
+    expect(dlq.map((e) => e.fields.source_id)).toEqual([msId, futureId]);
+    expect(dlq[0]!.fields).toMatchObject({ plan_id: inMs.plan_id, timestamp: String(inMs.timestamp), error: `timestamp: ${inMs.timestamp} looks like milliseconds; send unix seconds` });
+    expect(dlq[1]!.fields.plan).toBe(JSON.stringify(fromFuture));
+    // 3600 s, or 3599 when a second boundary passed between publishing and reading the entry.
+    expect(dlq[1]!.fields.error).toMatch(new RegExp(`^timestamp: ${inAnHour} is 3(600|599) s in the future \\(allowed skew 60 s\\)$`));
+    expect(await workflowExists(temporal.client, inMs.plan_id)).toBe(false);
+    expect(await workflowExists(temporal.client, fromFuture.plan_id)).toBe(false);
+    expect(await waitFor(() => workflowIdsOn(temporal.client, taskQueue), (l) => l.length > 0, 'workflow listed')).toEqual([`plan-${valid.plan_id}`]);
+    expect(await pendingCount(redis, names.stream, names.group)).toBe(0);
+  });
+
+  it('startPlanWorkflow itself refuses a plan built in code with a millisecond or future timestamp (InvalidPlanError), starting nothing', async () => {
+    const target = { taskQueue: uniqueId('tq'), policy: DEFAULT_CHAIN_POLICY };
+    const inMs = { ...newPlan('BTCUSDT', 'PARTIAL_75', 'ms'), timestamp: 1769301008976 };
+    const fromFuture = { ...newPlan('BTCUSDT', 'PARTIAL_75', 'future'), timestamp: Math.floor(Date.now() / 1000) + 3600 };
+    await expect(startPlanWorkflow(temporal.client, inMs, target)).rejects.toThrow(InvalidPlanError);
+    await expect(startPlanWorkflow(temporal.client, inMs, target)).rejects.toThrow('invalid plan: timestamp: 1769301008976 looks like milliseconds; send unix seconds');
+    await expect(startPlanWorkflow(temporal.client, fromFuture, target)).rejects.toThrow(/^invalid plan: timestamp: \d+ is 3[56]\d\d s in the future \(allowed skew 60 s\)$/);
+    expect(await workflowExists(temporal.client, inMs.plan_id)).toBe(false);
+    expect(await workflowExists(temporal.client, fromFuture.plan_id)).toBe(false);
   });
 
   it('1,000 entries incl. malformed ones: every valid plan started once, every malformed one dead-lettered, nothing pending', async () => {

@@ -7,14 +7,15 @@ import { parsePlan, workflowIdForPlan, type Plan, type PlanAction } from '../../
 
 /** A valid EXECUTE plan with a fresh plan id (prefix helps reading the Web UI after a failure). */
 export function newPlan(symbol: string, action: PlanAction = 'PARTIAL_50', prefix = 't'): Plan {
+  const now = Date.now();
   const parsed = parsePlan({
     plan_id: `${prefix}-${randomBytes(6).toString('hex')}`,
     symbol,
     action,
     kill_score: 0.539,
     decision: 'EXECUTE',
-    timestamp: Math.floor(Date.now() / 1000),
-  });
+    timestamp: Math.floor(now / 1000),
+  }, { now });
   if (!parsed.ok) throw new Error(`test plan does not validate: ${JSON.stringify(parsed.errors)}`);
   return parsed.plan;
 }
