@@ -1,7 +1,8 @@
 // Records plan workflow histories as replay fixtures (test/fixtures/histories/*.binpb). Re-run after a
 // deliberate, versioned change to the workflow: `npx tsx scripts/record-histories.ts`. Keep the fixtures
-// of the previous shape under another name (v1-activities-*: permit checks and booking as regular
-// activities, before the local-steps patch) so that plans started on older code keep replaying.
+// of the previous shapes under another name so that plans started on older code keep replaying:
+// v1-activities-* (permit checks and booking as regular activities, before the local-steps patch),
+// v2-local-steps-* (one client order id per plan, before the order-attempts patch).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { PROJECT_ROOT } from '../temporal/cli-path.js';
 
 const OUT = join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 const dataDir = mkdtempSync(join(tmpdir(), 'permit-chain-record-'));
-const env: NodeJS.ProcessEnv = { ...process.env, RECONCILE_WAIT_SECONDS: '1', PERMIT_CHAIN_DATA_DIR: dataDir };
+const env: NodeJS.ProcessEnv = { ...process.env, RECONCILE_WAIT_SECONDS: '1', ORDER_SETTLE_BOUND_MS: '1000', PERMIT_CHAIN_DATA_DIR: dataDir };
 delete env.TEMPORAL_ADDRESS;
 delete env.DATABASE_URL;
 const stack = await startEmbeddedStack({ dataDir, scenarioPath: join(PROJECT_ROOT, 'scenarios', 'seed.json'), env, uiPort: false });
@@ -24,7 +25,13 @@ try {
   await stack.services.store.adjustLedger({ venue: stack.services.settings.venueName, symbol: 'BTCUSDT', target: '0.5', who: 'record-histories', why: 'force a P3.3 mismatch', command: 'record' });
   await startPlanWorkflow(stack.client, denied, { taskQueue: stack.taskQueue, policy: stack.policy });
   await stack.client.workflow.getHandle(workflowIdForPlan(denied.plan_id)).result();
-  for (const [name, planId] of [['seed-executed', seed.plan_id], ['denied', denied.plan_id]] as const) {
+  // An order whose answer is lost: the plan settles its attempt (timer, lookup) before booking the fill.
+  await stack.services.store.adjustLedger({ venue: stack.services.settings.venueName, symbol: 'BTCUSDT', target: (await stack.services.venue.position('BTCUSDT')).amount, who: 'record-histories', why: 'match the exchange again', command: 'record' });
+  await fetch(`${stack.paper!.url}/_paper/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method: 'POST', path: '/fapi/v1/order', action: { type: 'unknown_then_execute', delayMs: 500 } }) });
+  const unclear = { ...denied, plan_id: 'replay-unclear', action: 'PARTIAL_50' as const };
+  await startPlanWorkflow(stack.client, unclear, { taskQueue: stack.taskQueue, policy: stack.policy });
+  await stack.client.workflow.getHandle(workflowIdForPlan(unclear.plan_id)).result();
+  for (const [name, planId] of [['seed-executed', seed.plan_id], ['denied', denied.plan_id], ['order-settled', unclear.plan_id]] as const) {
     // Binary protobuf, encoded and decoded by @temporalio/proto's own types (the JSON route crosses two
     // copies of protobufjs that npm does not dedupe, see test/replay/replay.test.ts).
     const history = await stack.client.workflow.getHandle(workflowIdForPlan(planId)).fetchHistory();

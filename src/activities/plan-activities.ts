@@ -7,6 +7,8 @@ import { decidePositionPermit, decideGovernorPermit, toleranceFor, type Governor
 import type { MarketRules, OrderReport, Venue } from '../exchange/venue.js';
 import { VenueError } from '../exchange/venue.js';
 import type { PermitRecord, Store } from '../store/index.js';
+import * as orders from './orders.js';
+import { planIdOfLegacyClientOrderId } from '../domain/plan-ids.js';
 import type { PermitMirror } from './permit-mirror.js';
 import type {
   BookFillRequest,
@@ -28,6 +30,10 @@ export interface ChainSettings {
   maxPlanAgeSeconds: number | null;
   defaultTolerance: string;
   tolerances: Record<string, string>;
+  /** Largest error allowed in the estimate of the exchange clock (ms): docs/order-protocol.md. */
+  clockSkewBoundMs: number;
+  /** How long after its window an "unknown" order may still execute or stay hidden from lookups (ms). */
+  settleBoundMs: number;
 }
 
 export interface ActivityDeps {
@@ -41,6 +47,7 @@ export interface ActivityDeps {
 export function createPlanActivities(deps: ActivityDeps): PlanActivities {
   const now = deps.now ?? Date.now;
   const { venue, store, settings } = deps;
+  const orderDeps: orders.OrderDeps = { venue, store, settings, mirror: deps.mirror, now };
 
   const marketOrNull = async (symbol: string): Promise<MarketRules | null> => {
     try {
@@ -59,13 +66,22 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
     }
   };
 
+  /** The first workflow run to ask for a permit owns the plan id for ever (Temporal's retention forgets it). */
+  const claimPlan = (plan: PermitRequest['plan']) => {
+    const run = Context.current().info.workflowExecution;
+    if (run === undefined) throw ApplicationFailure.nonRetryable('issueGovernorPermit runs for a plan workflow only (no workflow execution in its context)');
+    const { workflowId, runId } = run;
+    return store.claimPlan({ planId: plan.plan_id, symbol: plan.symbol, workflowId, runId, at: new Date(now()) });
+  };
+
   const issueGovernorPermit = async ({ plan, sequence }: PermitRequest): Promise<GovernorPermit> => {
     const market = await marketOrNull(plan.symbol);
     const pos = market ? await position(plan.symbol) : { amount: '0', markPrice: '0' };
-    const paused = await store.isTradingPaused(plan.symbol, plan.plan_id);
+    const [paused, claim] = await Promise.all([store.isTradingPaused(plan.symbol, plan.plan_id), claimPlan(plan)]);
     const permit = decideGovernorPermit({
       plan,
       sequence,
+      claimedByOtherRun: claim.claimed ? null : `${claim.claim.workflowId}/${claim.claim.runId}`,
       positionAmount: pos.amount,
       markPrice: pos.markPrice,
       market,
@@ -75,6 +91,9 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       now: now(),
       ttlSeconds: settings.ttlSeconds,
     });
+    // The permit log's entry under this permit id belongs to the run that owns the plan: a duplicate run's
+    // denial is answered, not recorded over it.
+    if (permit.reason === 'duplicate_plan') return permit;
     const recorded = governorAsRecorded(permit, await store.recordPermit(governorRecord(permit, plan.plan_id, pos.amount)));
     await deps.mirror?.governor(plan.plan_id, recorded);
     return recorded;
@@ -100,58 +119,9 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
   const lookup = async (symbol: string, clientOrderId: string): Promise<PlacedOrder | null> => {
     try {
       const report = await venue.findOrder(symbol, clientOrderId);
-      return report ? placedOrder(report, true, now()) : null;
+      return report ? orders.placedOrder(report, true, now()) : null;
     } catch (err) {
       throw toFailure(err, 'read');
-    }
-  };
-
-  const consumePermits = async (req: PlaceOrderRequest, attempt: number): Promise<void> => {
-    const at = new Date(now());
-    for (const permitId of [req.governorPermitId, req.positionPermitId]) {
-      const result = await store.consumePermit(permitId, at);
-      // A retry of this very activity finds the permit it consumed itself on an earlier attempt.
-      if (result === 'consumed' || (result === 'already_consumed' && attempt > 1)) continue;
-      if (result === 'trading_paused') {
-        throw ApplicationFailure.nonRetryable(`trading was paused before permit ${permitId} could be used; nothing sent`, FailureTypes.tradingPaused);
-      }
-      throw ApplicationFailure.nonRetryable(`permit ${permitId} cannot be used: ${result}`, FailureTypes.permitExpired);
-    }
-  };
-
-  const ensureBeforeDeadline = (deadline: number): void => {
-    const left = deadline - now();
-    if (left <= 0) {
-      throw ApplicationFailure.nonRetryable(`permits expired ${-left} ms ago; nothing sent`, FailureTypes.permitExpired);
-    }
-  };
-
-  const placeOrder = async (req: PlaceOrderRequest): Promise<PlacedOrder> => {
-    const attempt = Context.current().info.attempt;
-    if (attempt > 1) {
-      // An earlier attempt may have reached the exchange: its fate is settled before anything is re-sent.
-      const found = await lookup(req.plan.symbol, req.clientOrderId);
-      if (found) return found;
-    }
-    const paused = await store.isTradingPaused(req.plan.symbol, req.plan.plan_id);
-    if (paused.paused) {
-      throw ApplicationFailure.nonRetryable(`trading is paused (${paused.scope}): ${paused.reason ?? 'no reason given'}`, FailureTypes.tradingPaused);
-    }
-    ensureBeforeDeadline(req.deadline);
-    await consumePermits(req, attempt);
-    ensureBeforeDeadline(req.deadline);
-    try {
-      const report = await venue.placeReduceOnlyMarketOrder({
-        symbol: req.plan.symbol,
-        side: req.side,
-        qty: decimalText(String(req.qty)),
-        clientOrderId: req.clientOrderId,
-        validUntil: req.deadline,
-      });
-      await deps.mirror?.governorConsumed(req.plan.plan_id);
-      return placedOrder(report, report.duplicate === true, now());
-    } catch (err) {
-      throw toFailure(err, 'order');
     }
   };
 
@@ -197,8 +167,12 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
   return {
     issueGovernorPermit,
     checkPositionState,
-    placeOrder,
-    lookupOrder: ({ symbol, clientOrderId }) => lookup(symbol, clientOrderId),
+    placeOrder: (req) => orders.placeOrder(orderDeps, req),
+    settleOrderAttempts: ({ plan }) => orders.settleOrderAttempts(orderDeps, plan),
+    lookupOrder: ({ symbol, clientOrderId }) => {
+      const legacyPlanId = planIdOfLegacyClientOrderId(clientOrderId);
+      return legacyPlanId === null ? lookup(symbol, clientOrderId) : orders.lookupForLegacyPlan(orderDeps, symbol, legacyPlanId, clientOrderId);
+    },
     bookFill,
     syncLedger,
     isTradingPaused: ({ symbol, planId }) => store.isTradingPaused(symbol, planId),
@@ -209,37 +183,15 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
   };
 }
 
-function placedOrder(report: OrderReport, foundByLookup: boolean, at: number): PlacedOrder {
-  return {
-    client_order_id: report.clientOrderId,
-    exchange_order_id: report.exchangeOrderId,
-    side: report.side,
-    qty: decimalNumber(report.qty),
-    status: report.status,
-    filled_qty: decimalNumber(report.filledQty),
-    avg_price: decimalNumber(report.avgPrice),
-    found_by_lookup: foundByLookup,
-    acknowledged_at: new Date(at).toISOString(),
-  };
-}
-
-/** Binance -1021: "Timestamp for this request is outside of the recvWindow". */
-const STALE_TIMESTAMP = -1021;
-
-/** Maps a venue error onto the failure type the workflow decides on. */
-function toFailure(err: unknown, call: 'read' | 'order'): unknown {
+/** Maps a venue error of an exchange read onto the failure type the workflow decides on. */
+function toFailure(err: unknown, _call: 'read'): unknown {
   if (!(err instanceof VenueError)) return err;
   const details = { errorClass: err.errorClass, exchangeCode: err.exchangeCode, exchangeReason: err.exchangeReason };
-  if (call === 'order' && err.exchangeCode === STALE_TIMESTAMP) {
-    // The exchange got to the order after its recvWindow (the permits' deadline): it was not executed.
-    return ApplicationFailure.nonRetryable(`exchange refused the order as arriving after the permits expired: ${err.exchangeReason}`, FailureTypes.permitExpired, details);
-  }
   if (err.kind === 'rejected') {
     const code = err.exchangeCode === null ? '' : ` (${err.exchangeCode})`;
     return ApplicationFailure.nonRetryable(`${err.exchangeReason}${code}`, FailureTypes.exchangeRejected, details);
   }
-  const type = err.kind === 'ambiguous' && call === 'order' ? FailureTypes.orderAmbiguous : FailureTypes.exchangeRetryable;
-  return ApplicationFailure.retryable(`${err.errorClass}: ${err.message}`, type, details);
+  return ApplicationFailure.retryable(`${err.errorClass}: ${err.message}`, FailureTypes.exchangeRetryable, details);
 }
 
 function governorRecord(p: GovernorPermit, planId: string, positionAmount: string): PermitRecord {

@@ -14,10 +14,25 @@ export interface PlaceOrderRequest {
   positionPermitId: string;
   side: 'BUY' | 'SELL';
   qty: number;
-  clientOrderId: string;
-  /** Epoch ms of the earliest permit expiry: nothing is sent at or after it. */
+  /**
+   * Legacy: the one client order id of plans started before the order-attempt protocol. Each attempt now
+   * has its own id (clientOrderIdForAttempt), chosen when the attempt is recorded.
+   */
+  clientOrderId?: string;
+  /** Epoch ms (worker clock) of the earliest permit expiry: nothing is sent at or after it. */
   deadline: number;
 }
+
+/** What settling a plan's earlier order attempts found. */
+export type SettleResult =
+  /** An attempt's order is on the exchange. */
+  | { kind: 'found'; order: PlacedOrder }
+  /** Every attempt is known not to have executed (or there was none): nothing of this plan is on the exchange. */
+  | { kind: 'settled'; attempts: number }
+  /** An attempt may still execute or still be hidden from lookups: look again after waitMs. */
+  | { kind: 'wait'; clientOrderId: string; waitMs: number }
+  /** The lookup failed (the exchange did not answer, or refused it): the attempt's fate is still open. */
+  | { kind: 'lookup_failed'; clientOrderId: string; error: string };
 
 export interface PlacedOrder extends OrderSummary {
   /** True when the order was found by its client order id instead of being sent by this call. */
@@ -73,6 +88,8 @@ export interface PlanActivities {
   checkPositionState(req: PermitRequest): Promise<PositionPermit>;
   placeOrder(req: PlaceOrderRequest): Promise<PlacedOrder>;
   lookupOrder(req: { symbol: string; clientOrderId: string }): Promise<PlacedOrder | null>;
+  /** Settles the plan's order attempts whose fate is unknown (lookup after their window), oldest first. */
+  settleOrderAttempts(req: { plan: Plan }): Promise<SettleResult>;
   bookFill(req: BookFillRequest): Promise<BookedFill>;
   syncLedger(req: LedgerSyncRequest): Promise<LedgerSyncResult>;
   /** Paused globally, for the symbol, or for the plan (when planId is given). */

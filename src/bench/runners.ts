@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { PlanActivities } from '../activities/types.js';
 import type { ChainState } from '../domain/chain.js';
-import { clientOrderIdForPlan, type Plan } from '../domain/plan.js';
+import type { Plan } from '../domain/plan.js';
 import { startPlanWorkflow } from '../intake/start-plan.js';
 import type { ChainPolicy } from '../workflows/definitions.js';
 import type { PlanOutcome, PlanRunner } from './load.js';
@@ -42,9 +42,11 @@ export interface DirectStepTimes {
  * number from it); nothing of the chain is mocked.
  */
 export function directRunner(activities: PlanActivities, policy: ChainPolicy, times?: DirectStepTimes): PlanRunner {
-  const env = new MockActivityEnvironment({ attempt: 1 });
-  const run = <A, R>(fn: (arg: A) => Promise<R>, arg: A): Promise<R> => env.run(fn, arg) as Promise<R>;
   return async (plan: Plan, acceptedAt: number): Promise<PlanOutcome> => {
+    // One activity attempt per plan, scheduled now with the policy's attempt timeout: the order step
+    // bounds its request's recvWindow by its own attempt's end, as under a worker.
+    const env = new MockActivityEnvironment({ attempt: 1, currentAttemptScheduledTimestampMs: Date.now(), startToCloseTimeoutMs: policy.orderAttemptTimeoutMs });
+    const run = <A, R>(fn: (arg: A) => Promise<R>, arg: A): Promise<R> => env.run(fn, arg) as Promise<R>;
     const done = (state: string, latencyMs: number | null): PlanOutcome => {
       const completedAt = Date.now();
       return { state, latencyMs, endToEndMs: completedAt - acceptedAt, completedAt, acceptedAt };
@@ -64,7 +66,6 @@ export function directRunner(activities: PlanActivities, policy: ChainPolicy, ti
       positionPermitId: p33.permit_id,
       side: governor.side!,
       qty: governor.computed_qty,
-      clientOrderId: clientOrderIdForPlan(plan.plan_id),
       deadline,
     });
     const acknowledged = Date.now();

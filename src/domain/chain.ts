@@ -4,7 +4,7 @@ import type { PlanAction } from './plan.js';
 /** How a plan can end (DESIGN.md "Outcomes"); RUNNING while the chain is still in progress. */
 export type PlanState = 'RUNNING' | 'EXECUTED' | 'DENIED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
 export type FinalPlanState = Exclude<PlanState, 'RUNNING'>;
-export type ChainStage = 'governor' | 'position_check' | 'awaiting_reconcile' | 'paused' | 'placing' | 'booking' | 'done';
+export type ChainStage = 'governor' | 'position_check' | 'awaiting_reconcile' | 'paused' | 'placing' | 'settling' | 'booking' | 'done';
 
 /** Who asked for an operator action, and why (recorded in history, events and the ledger journal). */
 export interface OperatorAction {

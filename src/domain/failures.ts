@@ -10,10 +10,19 @@ export const FailureTypes = {
   permitExpired: 'PermitExpired',
   /** Trading was paused when the order was about to be sent: nothing was sent. */
   tradingPaused: 'TradingPaused',
+  /**
+   * An earlier order attempt of the plan may still execute or be found: nothing may be sent until it is
+   * settled (its window has passed and a lookup found nothing, or the lookup found the order).
+   */
+  orderUnsettled: 'OrderUnsettled',
+  /** The worker cannot tell the exchange's time closely enough (EXCHANGE_CLOCK_SKEW_BOUND_MS): nothing sent. */
+  clockSkew: 'ClockSkew',
 } as const;
 
 export const NON_RETRYABLE_ORDER_FAILURES = [
   FailureTypes.exchangeRejected,
   FailureTypes.permitExpired,
   FailureTypes.tradingPaused,
+  FailureTypes.orderUnsettled,
+  FailureTypes.clockSkew,
 ];

@@ -1,5 +1,5 @@
 import { dec, decimalNumber, decimalText, floorToStep } from './decimal.js';
-import { governorPermitKey, positionPermitKey, type Plan, type PlanAction } from './plan.js';
+import { governorPermitKey, PLAN_MAX_FUTURE_SKEW_SECONDS, positionPermitKey, secondsInTheFuture, type Plan, type PlanAction } from './plan.js';
 
 /** Share of the open position each action closes. */
 export const ACTION_FRACTION: Record<PlanAction, string> = {
@@ -12,7 +12,15 @@ export const ACTION_FRACTION: Record<PlanAction, string> = {
 export const DEFAULT_TTL_SECONDS = 15;
 export const DEFAULT_TOLERANCE = '0.001';
 
-export type GovernorDenial = 'trading_paused' | 'no_position' | 'qty_below_min' | 'max_notional_exceeded' | 'unknown_symbol' | 'plan_too_old';
+export type GovernorDenial =
+  | 'trading_paused'
+  | 'no_position'
+  | 'qty_below_min'
+  | 'max_notional_exceeded'
+  | 'unknown_symbol'
+  | 'plan_too_old'
+  | 'plan_from_future'
+  | 'duplicate_plan';
 export const P33_MISMATCH = 'reconcile_required_qty_mismatch';
 
 /** The governor's permit (seed P3.2), as stored, mirrored to Redis and shown by `status`. */
@@ -65,9 +73,13 @@ export interface GovernorInput {
   markPrice: string;
   market: MarketLimits | null;
   pausedScope: string | null;
+  /** The workflow run that already owns this plan id, when it is not this run: the plan ran before. */
+  claimedByOtherRun?: string | null;
   maxOrderNotional: string | null;
   /** A plan produced longer ago than this is refused (null: no limit). */
   maxPlanAgeSeconds: number | null;
+  /** A plan timestamped further than this ahead of `now` is refused (default PLAN_MAX_FUTURE_SKEW_SECONDS). */
+  maxFutureSkewSeconds?: number;
   now: number;
   ttlSeconds: number;
 }
@@ -82,7 +94,10 @@ export function closeQuantity(positionAmount: string, action: PlanAction, stepSi
 }
 
 function governorDenial(input: GovernorInput, qty: string, notional: string): GovernorDenial | null {
+  if (input.claimedByOtherRun) return 'duplicate_plan';
   if (input.market === null) return 'unknown_symbol';
+  // Intake (parsePlan) already refuses such a plan; this is the second line of defence, at decision time.
+  if (secondsInTheFuture(input.plan.timestamp, input.now, input.maxFutureSkewSeconds ?? PLAN_MAX_FUTURE_SKEW_SECONDS) !== null) return 'plan_from_future';
   if (input.maxPlanAgeSeconds !== null && input.now - input.plan.timestamp * 1000 > input.maxPlanAgeSeconds * 1000) return 'plan_too_old';
   if (input.pausedScope !== null) return 'trading_paused';
   if (dec(input.positionAmount).isZero()) return 'no_position';

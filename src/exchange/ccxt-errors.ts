@@ -1,4 +1,4 @@
-import { ExchangeError, NetworkError, OperationFailed, RequestTimeout } from './ccxt-lib.js';
+import { DDoSProtection, ExchangeError, ExchangeNotAvailable, InvalidNonce, OperationFailed, RateLimitExceeded } from './ccxt-lib.js';
 import { VenueError } from './venue.js';
 
 /** Removes credentials and request signatures from text that may end up in errors or logs. */
@@ -27,16 +27,22 @@ export function parseExchangeBody(message: string): { code: number | null; reaso
 }
 
 const CONNECTION_REFUSED = /ECONNREFUSED|ConnectionRefused/;
+/** ccxt's HTTP-status errors read `binanceusdm POST <url> 503 Service Unavailable <body>`. */
+const HTTP_STATUS = /^\S+ (?:GET|POST|PUT|DELETE) \S+ (\d{3}) /;
 
 /**
- * A timeout, or a connection lost mid-request, while placing an order does not tell whether the
- * order reached the book. A refused connection does: nothing was sent. HTTP answers such as 503 or
- * 429 are definite and stay retryable (re-sending with the same client id is safe: -4116).
+ * Whether a failed order request may still have executed. Binance's rules: 503 and -1007 mean
+ * "execution status unknown" (the order may execute later), as do other 5xx answers, -1000/-1006, a timeout
+ * or a connection lost mid-request. Definitive "not executed": a refused connection, a rate limit
+ * (429/418, -1003/-1015), a refused timestamp (-1021) and any other 4xx answer. Anything unrecognised is
+ * treated as ambiguous: looking up an order that does not exist costs a lookup, the reverse costs a second order.
  */
 function isAmbiguousOnPlacement(err: Error): boolean {
-  if (err instanceof RequestTimeout) return true;
-  if (err instanceof NetworkError) return err.constructor === NetworkError && !CONNECTION_REFUSED.test(err.message);
-  return true; // OperationFailed proper (-1000, bad or empty answers) and non-ccxt errors
+  if (err instanceof RateLimitExceeded || err instanceof DDoSProtection || err instanceof InvalidNonce) return false;
+  if (CONNECTION_REFUSED.test(err.message)) return false;
+  const status = HTTP_STATUS.exec(err.message)?.[1];
+  if (err instanceof ExchangeNotAvailable && status !== undefined) return !status.startsWith('4');
+  return true;
 }
 
 /**

@@ -24,7 +24,7 @@ const exchangeModule = require(join(CCXT_CJS_DIR, 'src/binanceusdm.js')) as { de
 const errors = require(join(CCXT_CJS_DIR, 'src/base/errors.js')) as typeof Ccxt;
 
 export const binanceusdm = exchangeModule.default;
-export const { OrderNotFound, ExchangeError, NetworkError, OperationFailed, RequestTimeout } = errors;
+export const { OrderNotFound, ExchangeError, NetworkError, OperationFailed, RequestTimeout, RateLimitExceeded, DDoSProtection, InvalidNonce, ExchangeNotAvailable } = errors;
 /** Error classes for tests that check what the raw client throws. */
 export const ccxtErrors = errors;
 export type BinanceUsdm = Ccxt.binanceusdm;

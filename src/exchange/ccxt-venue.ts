@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { binanceusdm, OrderNotFound, type BinanceUsdm, type MarketInterface } from './ccxt-lib.js';
 import { Decimal } from 'decimal.js';
 import { classifyCcxtError } from './ccxt-errors.js';
+import { ExchangeClock, type ClockReading } from './exchange-clock.js';
 import {
   VENUE_NAMES,
   VenueError,
@@ -16,8 +17,10 @@ import {
 
 // Below the order attempt deadline (ORDER_ATTEMPT_TIMEOUT_MS, 10 s), so an unanswered call ends as a classified
 // timeout inside the activity, and a retry (lookup first) still fits in the 15 s permit window.
-const DEFAULT_TIMEOUT_MS = 5_000;
+export const DEFAULT_EXCHANGE_TIMEOUT_MS = 5_000;
+const DEFAULT_CLOCK_MAX_AGE_MS = 30_000;
 const DUPLICATE_CLIENT_ORDER_ID = -4116;
+const STALE_TIMESTAMP = -1021;
 const ORDER_NOT_FOUND = -2013;
 
 /** The fields of Binance's raw order JSON the adapter reads (ccxt keeps it as `order.info`). */
@@ -70,7 +73,7 @@ export function createCcxtExchange(cfg: VenueConfig): BinanceUsdm {
     apiKey: cfg.apiKey,
     secret: cfg.secret,
     enableRateLimit: false, // its limiter spaces order calls ~200 ms apart; Temporal owns pacing and retries
-    timeout: cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeout: cfg.timeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS,
     options: {
       fetchCurrencies: false, // otherwise loadMarkets() makes two signed spot (sapi) calls first
       fetchMarkets: { types: ['linear'] },
@@ -134,18 +137,6 @@ function toOrderReport(raw: RawOrder): OrderReport {
   };
 }
 
-const MAX_RECV_WINDOW_MS = 60_000;
-
-/**
- * Binance refuses a signed request it processes more than recvWindow ms after its timestamp (now). The
- * window ends at the permits' deadline, and never outlasts our own request timeout: a request we gave up
- * on (and then looked up) can no longer execute behind the lookup's back.
- */
-function recvWindowUntil(validUntil: number | undefined, timeoutMs: number): { recvWindow?: number } {
-  if (validUntil === undefined) return {};
-  return { recvWindow: Math.min(MAX_RECV_WINDOW_MS, timeoutMs, Math.max(1, Math.floor(validUntil - Date.now()))) };
-}
-
 /** Refuses quantities ccxt would otherwise silently truncate to the step. */
 function checkQuantity(qty: string, rules: MarketRules): void {
   const reject = (reason: string) =>
@@ -160,7 +151,9 @@ function checkQuantity(qty: string, rules: MarketRules): void {
 
 class CcxtVenue implements Venue {
   readonly name: VenueName;
+  readonly requestTimeoutMs: number;
   readonly #exchange: BinanceUsdm;
+  readonly #clock: ExchangeClock;
   readonly #secrets: readonly string[];
   readonly #baseUrl: string | undefined;
   #marketsLoading: Promise<unknown> | null = null;
@@ -173,14 +166,33 @@ class CcxtVenue implements Venue {
     this.#exchange = createCcxtExchange(cfg);
     this.#secrets = [cfg.apiKey, cfg.secret];
     this.#baseUrl = cfg.venue === 'paper' ? cfg.baseUrl : undefined;
+    this.requestTimeoutMs = this.#exchange.timeout;
+    this.#clock = new ExchangeClock(() => this.#call(() => this.#exchange.fetchTime()).then((t) => Number(t)), {
+      maxAgeMs: cfg.clockMaxAgeMs ?? DEFAULT_CLOCK_MAX_AGE_MS,
+    });
   }
 
   async #call<T>(run: () => Promise<T>, placingOrder = false): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      throw classifyCcxtError(err, { placingOrder, secrets: this.#secrets });
+      const classified = classifyCcxtError(err, { placingOrder, secrets: this.#secrets });
+      if (classified.exchangeCode === STALE_TIMESTAMP) this.#clock.invalidate();
+      throw classified;
     }
+  }
+
+  /** Measures (when stale) and makes every signed call carry exchange time: ccxt signs with local time − timeDifference. */
+  async clock(): Promise<ClockReading> {
+    const reading = await this.#clock.reading();
+    this.#exchange.options['timeDifference'] = -reading.offsetMs;
+    return reading;
+  }
+
+  /** A signed call, timed by the exchange's clock. */
+  async #signed<T>(run: () => Promise<T>, placingOrder = false): Promise<T> {
+    await this.clock();
+    return this.#call(run, placingOrder);
   }
 
   async #loadMarkets(): Promise<void> {
@@ -196,6 +208,7 @@ class CcxtVenue implements Venue {
    * the first call. Loaded once here, for every symbol, before a position read asks for one symbol only.
    */
   async #loadLeverageBrackets(): Promise<void> {
+    await this.clock();
     this.#bracketsLoading ??= this.#exchange.loadLeverageBrackets().catch((err: unknown) => {
       this.#bracketsLoading = null; // let the next read try again
       throw err;
@@ -230,7 +243,7 @@ class CcxtVenue implements Venue {
     await this.#loadLeverageBrackets();
     // `symbol` goes to positionRisk as is: the exchange answers this symbol's rows only, instead of every
     // market's rows for ccxt to parse and filter (ccxt sends no symbol of its own).
-    const rows = await this.#call(() => this.#exchange.fetchPositions([rules.ccxtSymbol], { symbol: rules.symbol }));
+    const rows = await this.#signed(() => this.#exchange.fetchPositions([rules.ccxtSymbol], { symbol: rules.symbol }));
     // ccxt drops flat rows; the raw strings of the rest are exact, its numbers are floats.
     const raw = rows.map((p) => p.info as { symbol: string; positionAmt: string; markPrice: string }); // info: any in ccxt's types
     const mine = raw.filter((r) => r.symbol === symbol);
@@ -250,9 +263,9 @@ class CcxtVenue implements Venue {
     const rules = await this.market(req.symbol);
     checkQuantity(req.qty, rules);
     const side = req.side === 'BUY' ? 'buy' : 'sell';
-    const params = { reduceOnly: true, newClientOrderId: req.clientOrderId, ...recvWindowUntil(req.validUntil, this.#exchange.timeout) };
+    const params = { reduceOnly: true, newClientOrderId: req.clientOrderId, ...(req.timing ?? {}) };
     try {
-      const order = await this.#call(
+      const order = await this.#signed(
         () => this.#exchange.createOrder(rules.ccxtSymbol, 'market', side, Number(req.qty), undefined, params),
         true,
       );
@@ -283,7 +296,7 @@ class CcxtVenue implements Venue {
   async findOrder(symbol: string, clientOrderId: string): Promise<OrderReport | null> {
     const rules = await this.market(symbol);
     try {
-      const order = await this.#call(() =>
+      const order = await this.#signed(() =>
         this.#exchange.fetchOrder('', rules.ccxtSymbol, { origClientOrderId: clientOrderId }),
       );
       return toOrderReport(order.info as RawOrder); // info: any in ccxt's types (raw order JSON)

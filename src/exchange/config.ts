@@ -31,10 +31,10 @@ function readCredential(env: Env, name: string): string | undefined {
   return direct || undefined;
 }
 
-function parseTimeout(value: string | undefined): number | undefined {
+function parseMs(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const ms = Number(value);
-  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`EXCHANGE_TIMEOUT_MS must be a positive integer (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`${name} must be a positive integer (got ${JSON.stringify(value)})`);
   return ms;
 }
 
@@ -47,6 +47,7 @@ export function withHiddenCredentials(cfg: VenueConfig): VenueConfig {
     venue: cfg.venue,
     ...(cfg.baseUrl !== undefined ? { baseUrl: cfg.baseUrl } : {}),
     ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
+    ...(cfg.clockMaxAgeMs !== undefined ? { clockMaxAgeMs: cfg.clockMaxAgeMs } : {}),
   };
   const hidden = { apiKey: '[redacted]', secret: '[redacted]' };
   return Object.defineProperties(visible, {
@@ -60,7 +61,7 @@ export function withHiddenCredentials(cfg: VenueConfig): VenueConfig {
 /**
  * EXCHANGE_VENUE (paper | binance-demo | binance-live; default paper), PAPER_EXCHANGE_URL,
  * EXCHANGE_API_KEY / EXCHANGE_API_KEY_FILE, EXCHANGE_API_SECRET / EXCHANGE_API_SECRET_FILE,
- * EXCHANGE_TIMEOUT_MS. The paper venue defaults to paper-key / paper-secret; Binance venues need both.
+ * EXCHANGE_TIMEOUT_MS, EXCHANGE_CLOCK_MAX_AGE_MS. The paper venue defaults to paper-key / paper-secret; Binance venues need both.
  */
 export function venueConfigFromEnv(env: Env = process.env): VenueConfig {
   const venue = parseVenue(env['EXCHANGE_VENUE']);
@@ -69,12 +70,14 @@ export function venueConfigFromEnv(env: Env = process.env): VenueConfig {
   const secret = readCredential(env, 'EXCHANGE_API_SECRET') ?? (isPaper ? PAPER_API_SECRET : undefined);
   if (apiKey === undefined) throw new Error(`the ${venue} venue needs EXCHANGE_API_KEY or EXCHANGE_API_KEY_FILE`);
   if (secret === undefined) throw new Error(`the ${venue} venue needs EXCHANGE_API_SECRET or EXCHANGE_API_SECRET_FILE`);
-  const timeoutMs = parseTimeout(env['EXCHANGE_TIMEOUT_MS']);
+  const timeoutMs = parseMs('EXCHANGE_TIMEOUT_MS', env['EXCHANGE_TIMEOUT_MS']);
+  const clockMaxAgeMs = parseMs('EXCHANGE_CLOCK_MAX_AGE_MS', env['EXCHANGE_CLOCK_MAX_AGE_MS']);
   return withHiddenCredentials({
     venue,
     ...(isPaper ? { baseUrl: env['PAPER_EXCHANGE_URL'] || DEFAULT_PAPER_URL } : {}),
     apiKey,
     secret,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(clockMaxAgeMs !== undefined ? { clockMaxAgeMs } : {}),
   });
 }

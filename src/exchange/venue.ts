@@ -1,3 +1,5 @@
+import type { ClockReading } from './exchange-clock.js';
+
 /**
  * The one exchange interface activities use. Symbols are exchange ids (`BTCUSDT`); quantities and
  * prices are decimal strings. Implementations classify every failure as a VenueError.
@@ -33,10 +35,10 @@ export interface OrderRequest {
   qty: string;
   clientOrderId: string;
   /**
-   * Epoch ms after which the exchange must refuse the order even if the request reaches it in time
-   * (sent as Binance's recvWindow): a request held up on the way never executes after its permits.
+   * The request's signed timestamp (exchange clock, ms) and recvWindow (ms), as recorded before it is
+   * sent: the exchange refuses it if it arrives after timestamp + recvWindow.
    */
-  validUntil?: number;
+  timing?: { timestamp: number; recvWindow: number };
 }
 
 export interface OrderReport {
@@ -54,7 +56,7 @@ export interface OrderReport {
 }
 
 /**
- * - retryable: nothing happened at the exchange (or it is safe to try again as is);
+ * - retryable: nothing happened at the exchange (on an order: definitively not executed);
  * - rejected: the exchange refused; retrying the same request gives the same answer;
  * - ambiguous: an order call may or may not have reached the book; look it up by client id first.
  */
@@ -87,6 +89,10 @@ export class VenueError extends Error {
 
 export interface Venue {
   readonly name: VenueName;
+  /** HTTP timeout of one exchange request (ms). */
+  readonly requestTimeoutMs: number;
+  /** The exchange clock as this worker estimates it; measured again when stale. Signed calls use it. */
+  clock(): Promise<ClockReading>;
   markets(): Promise<MarketRules[]>;
   market(symbol: string): Promise<MarketRules>;
   position(symbol: string): Promise<Position>;
@@ -102,4 +108,6 @@ export interface VenueConfig {
   apiKey: string;
   secret: string;
   timeoutMs?: number;
+  /** How old a measurement of the exchange clock may get before it is measured again (ms). */
+  clockMaxAgeMs?: number;
 }

@@ -19,6 +19,22 @@ function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number)
   return value;
 }
 
+function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number of ms, 0 or more, got "${raw}"`);
+  return value;
+}
+
+/**
+ * The order protocol's assumptions (docs/order-protocol.md): how far off the worker's estimate of the
+ * exchange clock may be, and how long after a request's window an "unknown" order may still execute or
+ * stay hidden from lookups.
+ */
+export const DEFAULT_CLOCK_SKEW_BOUND_MS = 1_000;
+export const DEFAULT_SETTLE_BOUND_MS = 5_000;
+
 function decimalSetting(name: string, raw: string): string {
   try {
     const value = dec(raw);
@@ -48,6 +64,8 @@ export function chainSettingsFromEnv(venueName: string, env: NodeJS.ProcessEnv =
     maxPlanAgeSeconds: env.MAX_PLAN_AGE_SECONDS ? positiveInteger(env, 'MAX_PLAN_AGE_SECONDS', 0) : null,
     defaultTolerance: env.POSITION_TOLERANCE ? decimalSetting('POSITION_TOLERANCE', env.POSITION_TOLERANCE) : DEFAULT_TOLERANCE,
     tolerances: parseTolerances(env.POSITION_TOLERANCES),
+    clockSkewBoundMs: nonNegativeInteger(env, 'EXCHANGE_CLOCK_SKEW_BOUND_MS', DEFAULT_CLOCK_SKEW_BOUND_MS),
+    settleBoundMs: nonNegativeInteger(env, 'ORDER_SETTLE_BOUND_MS', DEFAULT_SETTLE_BOUND_MS),
   };
 }
 

@@ -116,6 +116,48 @@ CREATE TRIGGER trading_state_changes_append_only BEFORE UPDATE OR DELETE ON trad
   FOR EACH ROW EXECUTE FUNCTION forbid_journal_mutation();
 `;
 
+// Every plan id that ever asked for a permit, and the workflow run that owns it: Temporal forgets a closed
+// workflow after its retention period, this table does not.
+const planClaims = `
+CREATE TABLE plan_claims (
+  plan_id     text        PRIMARY KEY,
+  symbol      text        NOT NULL,
+  workflow_id text        NOT NULL,
+  run_id      text        NOT NULL,
+  claimed_at  timestamptz NOT NULL
+);
+CREATE TRIGGER plan_claims_append_only BEFORE UPDATE OR DELETE ON plan_claims
+  FOR EACH ROW EXECUTE FUNCTION forbid_journal_mutation();
+`;
+
+// Every order request of a plan, written before it leaves: its client order id, its exchange timestamp and
+// recvWindow, and, once known, what became of it (docs/order-protocol.md).
+const orderAttempts = `
+CREATE TABLE order_attempts (
+  plan_id            text        NOT NULL,
+  attempt_no         integer     NOT NULL CHECK (attempt_no > 0),
+  client_order_id    text        NOT NULL UNIQUE,
+  symbol             text        NOT NULL,
+  side               text        NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  qty                numeric     NOT NULL CHECK (qty > 0),
+  governor_permit_id text        NOT NULL,
+  position_permit_id text        NOT NULL,
+  exchange_timestamp bigint      NOT NULL,
+  recv_window_ms     integer     NOT NULL CHECK (recv_window_ms > 0),
+  settles_at         bigint      NOT NULL,
+  created_at         timestamptz NOT NULL,
+  outcome            text        NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'placed', 'refused', 'not_found')),
+  exchange_order_id  text,
+  detail             text,
+  settled_at         timestamptz,
+  PRIMARY KEY (plan_id, attempt_no),
+  CHECK ((outcome = 'pending') = (settled_at IS NULL)),
+  CHECK (outcome <> 'placed' OR exchange_order_id IS NOT NULL)
+);
+CREATE INDEX order_attempts_pending ON order_attempts (plan_id) WHERE outcome = 'pending';
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'ledger, permit log, trading state', sql: journalGuard + ledger + permits + tradingState },
+  { version: 2, name: 'plan claims, order attempts', sql: planClaims + orderAttempts },
 ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryOne, type Db } from './db.js';
+import { queryOne, type Db, type Queryable } from './db.js';
 import type { ConsumeResult, PermitRecord } from './types.js';
 import { isoTimestamp, nonNegativeDecimal, parseInput, symbol, text } from './validation.js';
 import { normalizeNullableDecimal, toIso, toNullableIso } from './values.js';
@@ -63,7 +63,7 @@ export async function recordPermit(db: Db, input: PermitRecord): Promise<PermitR
 }
 
 /** One atomic UPDATE decides; the follow-up read only explains a refusal. */
-export async function consumePermit(db: Db, permitId: string, now: Date): Promise<ConsumeResult> {
+export async function consumePermit(db: Queryable, permitId: string, now: Date): Promise<ConsumeResult> {
   parseInput('consumePermit', z.object({ permitId: text, now: z.date('must be a valid Date') }), { permitId, now });
   const nowIso = now.toISOString();
   // The trading state is read in the same statement: a permit cannot be used while trading is paused

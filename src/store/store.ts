@@ -4,7 +4,9 @@ import { openPostgresDb } from './db-postgres.js';
 import { defaultDataDir, embeddedLedgerDir, validSchemaName, type StoreConfig } from './config.js';
 import * as ledger from './ledger.js';
 import { migrate } from './migrate.js';
+import * as attempts from './order-attempts.js';
 import * as permits from './permits.js';
+import * as claims from './plan-claims.js';
 import * as trading from './trading-state.js';
 import type { Store } from './types.js';
 
@@ -39,6 +41,10 @@ function storeOn(db: Db): Store {
     recordPermit: (p) => permits.recordPermit(db, p),
     consumePermit: (permitId, now) => permits.consumePermit(db, permitId, now),
     permitsForPlan: (planId) => permits.permitsForPlan(db, planId),
+    claimPlan: (c) => claims.claimPlan(db, c),
+    beginOrderAttempt: (a) => attempts.beginOrderAttempt(db, a),
+    settleOrderAttempt: (planId, attemptNo, outcome, exchangeOrderId, detail) => attempts.settleOrderAttempt(db, planId, attemptNo, outcome, exchangeOrderId, detail),
+    orderAttempts: (planId) => attempts.orderAttempts(db, planId),
     tradingState: () => trading.tradingState(db),
     isTradingPaused: (symbol, planId) => trading.isTradingPaused(db, symbol, planId),
     setTradingState: (c) => trading.setTradingState(db, c),

@@ -134,9 +134,73 @@ export interface Store {
   consumePermit(permitId: string, now: Date): Promise<ConsumeResult>;
   permitsForPlan(planId: string): Promise<PermitRecord[]>;
 
+  /** Records that this workflow run owns the plan id, or answers with the run that already does. */
+  claimPlan(c: Omit<PlanClaim, 'claimedAt'> & { at: Date }): Promise<PlanClaimResult>;
+  /**
+   * Atomically: refuses while an earlier attempt of the plan is pending or placed, consumes the permits
+   * (or accepts them as consumed by an earlier attempt of this plan that settled as not executed), and
+   * records the next attempt with its own client order id. Only then may its request leave.
+   */
+  beginOrderAttempt(a: OrderAttemptInput): Promise<BeginAttemptResult>;
+  /** pending → placed | refused | not_found, once; a second settle of an attempt is refused. */
+  settleOrderAttempt(planId: string, attemptNo: number, outcome: Exclude<OrderAttemptOutcome, 'pending'>, exchangeOrderId: string | null, detail: string | null): Promise<OrderAttempt>;
+  orderAttempts(planId: string): Promise<OrderAttempt[]>;
+
   tradingState(): Promise<TradingState>;
   /** Paused globally, for the symbol, or for the plan when `planId` is given. */
   isTradingPaused(symbol: string, planId?: string): Promise<PauseStatus>;
   setTradingState(c: TradingStateChangeInput): Promise<TradingStateChange>;
   tradingStateHistory(limit?: number): Promise<TradingStateChange[]>;
 }
+
+/** Who owns a plan id: the first workflow run that asked for a permit for it. */
+export interface PlanClaim {
+  planId: string;
+  symbol: string;
+  workflowId: string;
+  runId: string;
+  claimedAt: string;
+}
+
+export type PlanClaimResult = { claimed: true; claim: PlanClaim } | { claimed: false; claim: PlanClaim };
+
+/**
+ * - pending: the request may have reached the exchange; nothing is known yet;
+ * - placed: the exchange has the order (answered, or found by a lookup);
+ * - refused: a definitive answer that nothing was executed (or the request never left);
+ * - not_found: a lookup after the attempt's settle time found no order.
+ */
+export type OrderAttemptOutcome = 'pending' | 'placed' | 'refused' | 'not_found';
+
+export interface OrderAttemptInput {
+  planId: string;
+  symbol: string;
+  side: Side;
+  qty: string;
+  governorPermitId: string;
+  positionPermitId: string;
+  /** Exchange clock (ms). */
+  exchangeTimestamp: number;
+  recvWindowMs: number;
+  /** Exchange clock (ms): after it, a lookup that finds nothing settles the attempt. */
+  settlesAt: number;
+  /** Worker clock, used for the permit consume. */
+  at: Date;
+}
+
+export interface OrderAttempt extends Omit<OrderAttemptInput, 'at'> {
+  attemptNo: number;
+  clientOrderId: string;
+  createdAt: string;
+  outcome: OrderAttemptOutcome;
+  exchangeOrderId: string | null;
+  detail: string | null;
+  settledAt: string | null;
+}
+
+export type BeginAttemptResult =
+  | { ok: true; attempt: OrderAttempt }
+  /** An earlier attempt is pending or placed: nothing may be sent until it is settled. */
+  | { ok: false; reason: 'unsettled_attempt' | 'order_placed'; attempt: OrderAttempt }
+  | { ok: false; reason: 'too_many_attempts' }
+  | { ok: false; reason: Exclude<ConsumeResult, 'consumed'>; permitId: string };

@@ -6,7 +6,9 @@ import { venueConfigFromEnv, withHiddenCredentials } from '../exchange/config.js
 import { createVenue } from '../exchange/ccxt-venue.js';
 import type { Venue, VenueConfig } from '../exchange/venue.js';
 import { openStore, storeConfigFromEnv, type Store, type StoreConfig } from '../store/index.js';
-import { chainSettingsFromEnv } from '../runtime/chain-config.js';
+import { chainPolicyFromEnv, chainSettingsFromEnv } from '../runtime/chain-config.js';
+import { orderTimingProblem } from '../domain/order-protocol.js';
+import { DEFAULT_EXCHANGE_TIMEOUT_MS } from '../exchange/ccxt-venue.js';
 
 export interface ChainServices {
   store: Store;
@@ -33,8 +35,10 @@ export async function openChainServices(env: NodeJS.ProcessEnv = process.env, ov
     secret: overrides.venue?.secret ?? fromEnv.secret,
     ...(overrides.venue?.baseUrl ?? fromEnv.baseUrl ? { baseUrl: overrides.venue?.baseUrl ?? fromEnv.baseUrl } : {}),
     ...(overrides.venue?.timeoutMs ?? fromEnv.timeoutMs ? { timeoutMs: overrides.venue?.timeoutMs ?? fromEnv.timeoutMs } : {}),
+    ...(fromEnv.clockMaxAgeMs ? { clockMaxAgeMs: fromEnv.clockMaxAgeMs } : {}),
   });
   const settings = chainSettingsFromEnv(venueConfig.venue, env);
+  refuseUnsafeOrderTiming(settings, venueConfig, env);
   const store = await openStore(overrides.store ?? storeConfigFromEnv(env));
   const venue = overrides.wrapVenue ? overrides.wrapVenue(createVenue(venueConfig)) : createVenue(venueConfig);
   const activities = createPlanActivities({ venue, store, settings, ...(overrides.mirror ? { mirror: overrides.mirror } : {}) });
@@ -48,4 +52,18 @@ export async function openChainServices(env: NodeJS.ProcessEnv = process.env, ov
       await store.close();
     },
   };
+}
+
+/** The settings the order protocol's safety rests on, checked together: an unsafe combination does not start. */
+function refuseUnsafeOrderTiming(settings: ChainSettings, venue: VenueConfig, env: NodeJS.ProcessEnv): void {
+  const policy = chainPolicyFromEnv(env);
+  const problem = orderTimingProblem({
+    ttlSeconds: settings.ttlSeconds,
+    orderAttemptTimeoutMs: policy.orderAttemptTimeoutMs,
+    exchangeTimeoutMs: venue.timeoutMs ?? DEFAULT_EXCHANGE_TIMEOUT_MS,
+    clockSkewBoundMs: settings.clockSkewBoundMs,
+    settleBoundMs: settings.settleBoundMs,
+    minOrderWindowMs: policy.minOrderWindowMs,
+  });
+  if (problem !== null) throw new Error(problem);
 }

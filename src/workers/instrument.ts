@@ -84,6 +84,8 @@ export function instrumentVenue(venue: Venue, metrics: ChainMetrics): Venue {
   };
   return {
     name: venue.name,
+    requestTimeoutMs: venue.requestTimeoutMs,
+    clock: () => timed('clock', () => venue.clock()),
     markets: () => timed('markets', () => venue.markets()),
     market: (symbol) => timed('market', () => venue.market(symbol)),
     position: (symbol) => timed('position', () => venue.position(symbol)),

@@ -11,10 +11,10 @@ import { WORKFLOW_METRICS } from './metric-names.js';
  * a billable action on Temporal Cloud, so the sub-second steps (governor, placing, booking) stay 'running'
  * there and show in the chain state and the Web UI's current details instead.
  */
-export type SearchStage = 'running' | 'awaiting_reconcile' | 'paused' | 'done';
+export type SearchStage = 'running' | 'awaiting_reconcile' | 'paused' | 'settling' | 'done';
 
 export function searchStage(stage: ChainStage): SearchStage {
-  return stage === 'awaiting_reconcile' || stage === 'paused' || stage === 'done' ? stage : 'running';
+  return stage === 'awaiting_reconcile' || stage === 'paused' || stage === 'settling' || stage === 'done' ? stage : 'running';
 }
 
 export class ChainRecorder {
@@ -55,6 +55,11 @@ export class ChainRecorder {
   private timelineMarkdown(): string {
     const rows = this.state.events.map((e) => `| ${e.at.slice(11, 23)} | ${e.kind} | ${e.summary.replace(/\|/g, '/')} |`);
     return ['| Time (UTC) | Step | What happened |', '|---|---|---|', ...rows].join('\n');
+  }
+
+  /** An order attempt's fate could not be looked up: operators alert on this counter. */
+  settleLookupFailed(): void {
+    metricMeter.createCounter(WORKFLOW_METRICS.settleLookupFailures, 'lookups', 'Failed lookups of order attempts whose fate is open').add(1, { symbol: this.state.symbol });
   }
 
   /** The plan has reached the exchange or been refused for good: the chain's latency ends here. */

@@ -6,4 +6,6 @@ export const WORKFLOW_METRICS = {
   plans: 'permit_chain_plans',
   /** Histogram (ms): plan accepted → order acknowledged or plan refused for good. */
   chainLatency: 'permit_chain_chain_latency',
+  /** Counter: lookups of an order attempt whose fate is open that failed; the plan stays in stage `settling`. */
+  settleLookupFailures: 'permit_chain_order_settle_lookup_failures',
 } as const;

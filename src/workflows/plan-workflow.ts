@@ -57,6 +57,12 @@ const durableActivities = proxyActivities<PlanActivities>(durableOptions);
  * Plans whose history predates this patch keep replaying their regular activities.
  */
 const LOCAL_STEPS_PATCH = 'local-permits-and-booking';
+/**
+ * Order attempts recorded in the store, each with its own client order id, and settled before any other
+ * outcome is believed (docs/order-protocol.md). Plans whose history predates it keep their single client
+ * order id and lookup-on-timeout.
+ */
+const ORDER_ATTEMPTS_PATCH = 'order-attempts-settled';
 const localPermitActivities = proxyLocalActivities<PlanActivities>(permitOptions);
 const localDurableActivities = proxyLocalActivities<PlanActivities>(durableOptions);
 
@@ -168,24 +174,83 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 
   const placeOrder = async ({ governor, p33 }: PermitPair): Promise<OrderAttempt> => {
     const deadline = Math.min(Date.parse(governor.expires_at), Date.parse(p33.expires_at));
-    const windowMs = deadline - Date.now();
+    // Workflow time is when this task began; the permit steps (local activities) ran after it, so the
+    // window counts from the latest moment known to have passed.
+    const knownNow = Math.max(Date.now(), Date.parse(governor.created_at), Date.parse(p33.created_at));
+    const windowMs = deadline - knownNow;
     if (windowMs < policy.minOrderWindowMs) return { kind: 'expired' };
     chain.stage('placing', `Order window ${windowMs} ms (earliest permit expiry ${governor.expires_at < p33.expires_at ? governor.expires_at : p33.expires_at})`);
-    const clientOrderId = clientOrderIdForPlan(plan.plan_id);
+    const protocol = patched(ORDER_ATTEMPTS_PATCH);
+    const legacyClientOrderId = protocol ? undefined : clientOrderIdForPlan(plan.plan_id);
     try {
       const order = await proxyActivities<PlanActivities>({
         // The whole step, retries included, ends when the earliest permit expires: enforced by the server.
         scheduleToCloseTimeout: windowMs,
         startToCloseTimeout: Math.min(policy.orderAttemptTimeoutMs, windowMs),
         retry: { ...exchangeRetry, nonRetryableErrorTypes: [...NON_RETRYABLE_ORDER_FAILURES] },
-        summary: `Order: reduce-only MARKET ${governor.side} ${governor.computed_qty} ${plan.symbol} (${clientOrderId}) · notional ${governor.computed_notional} · permits valid ${windowMs} ms more`,
-      }).placeOrder({ plan, governorPermitId: governor.permit_id, positionPermitId: p33.permit_id, side: governor.side!, qty: governor.computed_qty, clientOrderId, deadline });
+        summary: `Order: reduce-only MARKET ${governor.side} ${governor.computed_qty} ${plan.symbol} · notional ${governor.computed_notional} · permits valid ${windowMs} ms more`,
+      }).placeOrder({ plan, governorPermitId: governor.permit_id, positionPermitId: p33.permit_id, side: governor.side!, qty: governor.computed_qty, ...(legacyClientOrderId ? { clientOrderId: legacyClientOrderId } : {}), deadline });
       return { kind: 'placed', order };
     } catch (err) {
-      return classifyOrderFailure(err, clientOrderId);
+      if (legacyClientOrderId !== undefined) return classifyOrderFailure(err, legacyClientOrderId);
+      return settleAfterFailure(err);
     }
   };
 
+  /**
+   * Whatever ended the order step, no attempt of the plan may still be on its way: the attempts are
+   * settled (found, or known not executed) before the step's failure is believed.
+   */
+  const settleAfterFailure = async (err: unknown): Promise<OrderAttempt> => {
+    if (isCancellation(err)) throw err;
+    const failure = failureOf(err);
+    const found = await settleOrder();
+    if (found !== null) return { kind: 'placed', order: found };
+    if (failure.unclear) chain.event('order_lookup', 'Every order attempt of the plan is settled: none executed', { found: false });
+    return failure.attempt;
+  };
+
+  const failureOf = (err: unknown): { attempt: OrderAttempt; unclear: boolean } => {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    const typed = cause instanceof ApplicationFailure ? cause.type : null;
+    if (typed === FailureTypes.exchangeRejected || typed === FailureTypes.clockSkew) return { attempt: { kind: 'rejected', reason: cause!.message }, unclear: false };
+    if (typed === FailureTypes.tradingPaused) return { attempt: { kind: 'paused' }, unclear: false };
+    if (typed === FailureTypes.permitExpired) return { attempt: { kind: 'expired' }, unclear: false };
+    const why = cause instanceof TimeoutFailure ? `timeout (${cause.timeoutType})` : cause?.message ?? String(err);
+    chain.event('order_unclear', `Order step ended: ${why}; settling the plan's order attempts before anything else`);
+    return { attempt: { kind: 'expired' }, unclear: true };
+  };
+
+  /** Looks each open attempt up once its window (plus skew and settle bounds) has passed; waits on timers meanwhile. */
+  const settleOrder = async (): Promise<PlacedOrder | null> => {
+    let failures = 0;
+    for (;;) {
+      const result = await durableActivities.settleOrderAttempts.executeWithOptions(
+        { ...durableOptions, summary: `Settle the order attempts of plan ${plan.plan_id}` },
+        [{ plan }],
+      );
+      if (result.kind === 'found') {
+        chain.event('order_lookup', `Found ${result.order.client_order_id}: ${result.order.status}`, { found: true });
+        return result.order;
+      }
+      if (result.kind === 'settled') return null;
+      if (result.kind === 'wait') {
+        chain.stage('settling', `Order attempt ${result.clientOrderId} may still execute: looking it up again in ${Math.ceil(result.waitMs)} ms`);
+        await sleep(Math.max(MIN_SETTLE_WAIT_MS, Math.ceil(result.waitMs)), { summary: `Attempt ${result.clientOrderId} may still execute or be hidden: look again after its window` });
+        continue;
+      }
+      failures += 1;
+      chain.settleLookupFailed();
+      if (failures === 1 || failures % SETTLE_FAILURE_EVENT_EVERY === 0) {
+        chain.event('settle_lookup_failed', `Lookup of ${result.clientOrderId} failed (${failures}×): ${result.error}`, { failures });
+      }
+      const delay = Math.min(MAX_SETTLE_RETRY_MS, 1000 * 2 ** Math.min(failures - 1, 10));
+      chain.stage('settling', `Order attempt ${result.clientOrderId} cannot be looked up (${failures}×): ${result.error}. Retrying in ${delay / 1000} s; nothing else happens until it is settled.`);
+      await sleep(delay, { summary: `Lookup of ${result.clientOrderId} failed: retry` });
+    }
+  };
+
+  /** Plans started before ORDER_ATTEMPTS_PATCH: one client order id, looked up once after an unclear step. */
   const classifyOrderFailure = async (err: unknown, clientOrderId: string): Promise<OrderAttempt> => {
     if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
@@ -194,7 +259,6 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     }
     if (cause instanceof ApplicationFailure && cause.type === FailureTypes.tradingPaused) return { kind: 'paused' };
     if (cause instanceof ApplicationFailure && cause.type === FailureTypes.permitExpired) return { kind: 'expired' };
-    // Timed out or out of retries: the order may or may not be on the book. Look before anything else.
     const why = cause instanceof TimeoutFailure ? `timeout (${cause.timeoutType})` : cause?.message ?? String(err);
     chain.event('order_unclear', `Order step ended without an answer (${why}); looking up ${clientOrderId}`);
     const found = await durableActivities.lookupOrder.executeWithOptions(
@@ -305,4 +369,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 const MAX_PAUSE_POLL_SECONDS = 600;
 const FINAL_ORDER_STATUSES = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
 const ORDER_FOLLOW_UP_MS = 1_000;
+const MIN_SETTLE_WAIT_MS = 100;
+const MAX_SETTLE_RETRY_MS = 60_000;
+const SETTLE_FAILURE_EVENT_EVERY = 10;
 const MAX_ORDER_FOLLOW_UPS = 30;

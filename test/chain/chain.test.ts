@@ -53,7 +53,7 @@ describe('permit chain', () => {
     expect(eventKinds(final)).toEqual(['plan_accepted', 'governor_permit', 'p33_permit', 'order_placed', 'fill_booked', 'outcome']);
     expect(final.permits.governor).toMatchObject({ granted: true, side: 'SELL', computed_qty: 0.046, computed_notional: 2760, consumed: true });
     expect(final.permits.p33).toMatchObject({ allow: true, reason: null, context: { exchange_amt: 0.062, ledger_amt: 0.062, diff: 0, tolerance: 0.001 } });
-    expect(final.order).toMatchObject({ client_order_id: `pc-${plan.plan_id}`, side: 'SELL', qty: 0.046, filled_qty: 0.046, avg_price: 60000, status: 'FILLED' });
+    expect(final.order).toMatchObject({ client_order_id: `pc1-${plan.plan_id}`, side: 'SELL', qty: 0.046, filled_qty: 0.046, avg_price: 60000, status: 'FILLED' });
     expect(final.chain_latency_ms).toBeGreaterThan(0);
 
     const accepted = await t.paper.acceptedOrders('HAPPYUSDT');
@@ -209,7 +209,7 @@ describe('permit chain', () => {
     expect(final).toMatchObject({ state: 'EXECUTED', order: { qty: 0.5, filled_qty: 0.5 } });
     const posts = await t.paper.orderPosts('RETRYUSDT');
     expect(posts.map((p) => p.outcome.type)).toEqual(['fault', 'fault', 'accepted']);
-    expect(posts.map((p) => p.params['newClientOrderId'])).toEqual(Array(3).fill(`pc-${plan.plan_id}`));
+    expect(posts.map((p) => p.params['newClientOrderId'])).toEqual([`pc1-${plan.plan_id}`, `pc2-${plan.plan_id}`, `pc3-${plan.plan_id}`]);
     expect(await t.paper.bookedOrders('RETRYUSDT')).toHaveLength(1);
     expect(await t.ledger('RETRYUSDT')).toBe('0.5');
   });
@@ -238,7 +238,7 @@ describe('permit chain', () => {
     await t.submit(plan);
 
     const final = await t.result(plan.plan_id);
-    expect(final).toMatchObject({ state: 'EXECUTED', order: { client_order_id: `pc-${plan.plan_id}`, filled_qty: 0.5 } });
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { client_order_id: `pc1-${plan.plan_id}`, filled_qty: 0.5 } });
     const requests = await t.paper.orderRequests('AMBIGUSDT');
     expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(requests.filter((r) => r.method === 'GET' && r.outcome.type === 'found').length).toBeGreaterThanOrEqual(1);

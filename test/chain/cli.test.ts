@@ -1,5 +1,6 @@
 // permitctl against a running stack: submit --wait --json and status --json (the issue's JSON shape),
-// duplicate submits, malformed plans (exit 2, field-level, nothing started), unknown plans (exit 3).
+// duplicate submits, malformed plans (exit 2, field-level, nothing started: also a timestamp in
+// milliseconds or from the future), unknown plans (exit 3).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,7 +74,7 @@ describe('permitctl against a running stack', { timeout: 120_000 }, () => {
     for (const p of [state.permits.governor, state.permits.p33]) {
       expect(Date.parse(p.expires_at) - Date.parse(p.created_at)).toBe(15_000);
     }
-    expect(state.order).toMatchObject({ client_order_id: `pc-${plan.plan_id}`, side: 'SELL', qty: 0.046, status: 'FILLED', filled_qty: 0.046, avg_price: 60000 });
+    expect(state.order).toMatchObject({ client_order_id: `pc1-${plan.plan_id}`, side: 'SELL', qty: 0.046, status: 'FILLED', filled_qty: 0.046, avg_price: 60000 });
     expect(typeof state.order.exchange_order_id).toBe('string');
     expect(typeof state.chain_latency_ms).toBe('number');
     expect(state.events.length).toBeGreaterThan(0);
@@ -110,5 +111,23 @@ describe('permitctl against a running stack', { timeout: 120_000 }, () => {
 
     expectOneLineError(unknown, 3, /plan no-such-plan not found/);
     expect(unknown.stdout).toBe('');
+  });
+
+  it('a plan timestamped in milliseconds or from the future exits 2 naming timestamp and starts nothing', async () => {
+    const before = await planWorkflowCount();
+    const inMs = { ...newPlan('CLIBTCUSDT', 'PARTIAL_50', 'ms'), timestamp: 1769301008976 };
+    const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+    const fromFuture = { ...newPlan('CLIBTCUSDT', 'PARTIAL_50', 'future'), timestamp: inAnHour };
+    const [ms, future] = await Promise.all([
+      runCli(['submit', planFile('ms.json', inMs), '--wait'], byAddress),
+      runCli(['submit', '-', '--json'], byAddress, JSON.stringify(fromFuture)),
+    ]);
+    expectOneLineError(ms, 2, /^permitctl: invalid plan: timestamp: 1769301008976 looks like milliseconds; send unix seconds$/m);
+    // 3600 s, or a little less when the CLI's start took seconds.
+    expectOneLineError(future, 2, new RegExp(`^permitctl: invalid plan: timestamp: ${inAnHour} is 3[56]\\d\\d s in the future \\(allowed skew 60 s\\)$`, 'm'));
+    for (const r of [ms, future]) expect(r.stdout).toBe('');
+    expect(await planWorkflowCount()).toBe(before);
+    expect(await executionsOf(t.stack.client, inMs.plan_id)).toBe(0);
+    expect(await executionsOf(t.stack.client, fromFuture.plan_id)).toBe(0);
   });
 });

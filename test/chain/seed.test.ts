@@ -22,7 +22,7 @@ describe('seed scenario', () => {
   });
 
   it('denies on the position mismatch, reconciles, then closes 75 % reduce-only', async () => {
-    const parsed = parsePlan(JSON.parse(readFileSync(SEED_PLAN, 'utf8')));
+    const parsed = parsePlan(JSON.parse(readFileSync(SEED_PLAN, 'utf8')), { now: Date.now() }); // January's plan, verbatim
     if (!parsed.ok) throw new Error(`seed plan does not validate: ${JSON.stringify(parsed.errors)}`);
     const plan = parsed.plan;
     await t.setLedger('BTCUSDT', '0.002');
@@ -49,7 +49,7 @@ describe('seed scenario', () => {
     const final = await t.result(plan.plan_id);
     expect(final.state).toBe('EXECUTED');
     expect(final.reason).toBeNull();
-    expect(final.order).toMatchObject({ client_order_id: 'pc-f1a8d7f48713d5cf', side: 'SELL', qty: 0.046, filled_qty: 0.046, status: 'FILLED' });
+    expect(final.order).toMatchObject({ client_order_id: 'pc1-f1a8d7f48713d5cf', side: 'SELL', qty: 0.046, filled_qty: 0.046, status: 'FILLED' });
     expect(eventKinds(final)).toEqual([
       'plan_accepted',
       'governor_permit',
@@ -70,7 +70,7 @@ describe('seed scenario', () => {
 
     const accepted = await t.paper.acceptedOrders('BTCUSDT');
     expect(accepted).toHaveLength(1);
-    expect(accepted[0]!.params).toMatchObject({ side: 'SELL', type: 'MARKET', quantity: '0.046', reduceOnly: 'true', newClientOrderId: 'pc-f1a8d7f48713d5cf' });
+    expect(accepted[0]!.params).toMatchObject({ side: 'SELL', type: 'MARKET', quantity: '0.046', reduceOnly: 'true', newClientOrderId: 'pc1-f1a8d7f48713d5cf' });
     const booked = await t.paper.bookedOrders('BTCUSDT');
     expect(booked).toHaveLength(1);
     expect(booked[0]).toMatchObject({ reduceOnly: true, side: 'SELL', executedQty: '0.046' });

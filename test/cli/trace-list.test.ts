@@ -51,7 +51,7 @@ describe('permitctl trace', () => {
     expect(stdout).toMatch(/\| Time \(UTC\)\s+\| Layer\s+\| Action\s+\| Result\s+\| TTL \|/);
     expect(stdout).toMatch(/\| Governor \| Governor: granted SELL 0\.046 TREXECUSDT, notional 2760, expires \d\d:\d\d:\d\d\.\d{3}\s+\| GRANTED\s+\| 15s/);
     expect(stdout).toMatch(/\| P3\.3\s+\| P3\.3: allowed — exchange 0\.062 vs ledger 0\.062, diff 0 ≤ tolerance 0\.001/);
-    expect(stdout).toMatch(/\| Exchange \| Order pc-tr-exec-\w+ SELL 0\.046\/0\.046 @ 60000\s+\| FILLED/);
+    expect(stdout).toMatch(/\| Exchange \| Order pc1-tr-exec-\w+ SELL 0\.046\/0\.046 @ 60000\s+\| FILLED/);
     expect(stdout).toMatch(/\| Ledger\s+\| Fill booked, ledger now 0\.016\s+\| BOOKED/);
     expect(stdout).toMatch(/\| Outcome\s+\| .*\| EXECUTED/);
     expect(stdout).toContain(`Web UI: ${UI}/namespaces/default/workflows/plan-${executed.plan_id}`);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeGovernor } from '../../src/domain/describe.js';
 import { closeQuantity, decideGovernorPermit, decidePositionPermit } from '../../src/domain/permits.js';
 import type { Plan } from '../../src/domain/plan.js';
 
@@ -47,6 +48,22 @@ describe('governor permit (P3.2)', () => {
     expect(governor({ maxPlanAgeSeconds: 5, now: now + 10_000 })).toMatchObject({ granted: false, reason: 'plan_too_old' });
     expect(governor({ maxPlanAgeSeconds: 5 })).toMatchObject({ granted: true });
     expect(governor({ maxPlanAgeSeconds: null, now: now + 86_400_000 })).toMatchObject({ granted: true });
+  });
+
+  it('denies a plan timestamped beyond the skew (60 s by default) ahead of its clock: plan_from_future', () => {
+    // The seed plan's timestamp is 00:30:08; "now" is 00:30:08.977.
+    expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 3600 } })).toMatchObject({ granted: false, reason: 'plan_from_future', computed_qty: 0, computed_notional: 0 });
+    expect(governor({ plan: { ...plan, timestamp: 1769301008976 } })).toMatchObject({ granted: false, reason: 'plan_from_future' }); // milliseconds
+    expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 61 } })).toMatchObject({ granted: false, reason: 'plan_from_future' }); // 60.023 s ahead
+    expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 60 } })).toMatchObject({ granted: true }); // 59.023 s ahead
+    expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 10 }, maxFutureSkewSeconds: 5 })).toMatchObject({ granted: false, reason: 'plan_from_future' });
+    // Applies with or without a maximum age, and before the other checks (pause, position).
+    expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 3600 }, maxPlanAgeSeconds: 300, pausedScope: 'global' })).toMatchObject({ reason: 'plan_from_future' });
+  });
+
+  it('describes the timestamp denials by their reason', () => {
+    expect(describeGovernor(governor({ plan: { ...plan, timestamp: plan.timestamp + 3600 } }))).toBe('Governor: denied — plan_from_future');
+    expect(describeGovernor(governor({ maxPlanAgeSeconds: 5, now: now + 10_000 }))).toBe('Governor: denied — plan_too_old');
   });
 
   it('denies a flat position and an unknown market', () => {

@@ -85,7 +85,7 @@ describe('paper exchange admin endpoints', () => {
   it('consumes faults first-in first-out, per matching method and path, count by count', async () => {
     await addFault(paper, { method: 'POST', path: ORDER, count: 2, action: { type: 'http', status: 503 } });
     await addFault(paper, { method: 'POST', path: ORDER, count: 1, action: { type: 'binance_error', code: -1000, msg: 'An unknown error occured while processing the request.' } });
-    await addFault(paper, { method: 'GET', path: '/fapi/v1/time', count: 1, action: { type: 'http', status: 500 } });
+    await addFault(paper, { method: 'GET', path: '/fapi/v1/ticker/24hr', count: 1, action: { type: 'http', status: 500 } });
     expect(((await admin(paper, 'GET', '/_paper/faults')).body as unknown[]).length).toBe(3);
 
     // Reads of other paths are untouched by order faults.
@@ -96,7 +96,7 @@ describe('paper exchange admin endpoints', () => {
     expect((await place()).errorClass).toBe('ExchangeNotAvailable');
     expect(await place()).toMatchObject({ errorClass: 'OperationFailed', exchangeCode: -1000 });
     expect((await admin(paper, 'GET', '/_paper/faults')).body).toEqual([
-      expect.objectContaining({ method: 'GET', path: '/fapi/v1/time', remaining: 1 }),
+      expect.objectContaining({ method: 'GET', path: '/fapi/v1/ticker/24hr', remaining: 1 }),
     ]);
     expect((await admin(paper, 'DELETE', '/_paper/faults')).status).toBe(200);
     expect((await admin(paper, 'GET', '/_paper/faults')).body).toEqual([]);

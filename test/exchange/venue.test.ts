@@ -66,7 +66,12 @@ describe('ccxt venue adapter against the paper exchange', () => {
     expect((await venue.position('BTCUSDT')).amount).toBe('0.016');
   });
 
+  // The adapter's -4116 path: Binance answers it only while the first order is open; the paper exchange's
+  // strict rule answers it for any used id, which is what these two tests need.
+  const strictClientOrderIds = () => admin(paper, 'POST', '/_paper/rules', { strictClientOrderIds: true });
+
   it('a repeated client order id returns the original order marked duplicate, and places nothing new', async () => {
+    await strictClientOrderIds();
     const first = await sell('0.046', 'plan-2-close');
     const again = await sell('0.046', 'plan-2-close');
     expect(again).toEqual({ ...first, duplicate: true });
@@ -79,6 +84,7 @@ describe('ccxt venue adapter against the paper exchange', () => {
   });
 
   it('a repeated client order id for a different order is refused, not taken for the original', async () => {
+    await strictClientOrderIds();
     await sell('0.046', 'plan-3-close');
     const err = await caught(sell('0.010', 'plan-3-close'));
     expect(err).toBeInstanceOf(VenueError);
@@ -118,21 +124,18 @@ describe('ccxt venue adapter against the paper exchange', () => {
     });
   });
 
-  it('HTTP 503 and 429 are retryable, and the retry with the same client id then succeeds', async () => {
+  it('on an order, 503 and -1007 are "status unknown" (ambiguous); 429 and a 4xx without code are definitive (retryable)', async () => {
     await addFault(paper, { method: 'POST', path: ORDER, count: 1, action: { type: 'http', status: 503 } });
-    await addFault(paper, {
-      method: 'POST',
-      path: ORDER,
-      count: 1,
-      action: { type: 'http', status: 429, body: { code: -1003, msg: 'Too many requests.' } },
-    });
-    const first = await caught(sell('0.046', 'plan-7'));
-    expect(first).toMatchObject({ kind: 'retryable', errorClass: 'ExchangeNotAvailable' });
-    const second = await caught(sell('0.046', 'plan-7'));
-    expect(second).toMatchObject({ kind: 'retryable', errorClass: 'DDoSProtection', exchangeCode: -1003 });
-    const third = await sell('0.046', 'plan-7');
-    expect(third.status).toBe('FILLED');
-    expect(paper.orderLog.list().map((e) => e.outcome.type)).toEqual(['fault', 'fault', 'accepted']);
+    await addFault(paper, { method: 'POST', path: ORDER, count: 1, action: { type: 'binance_error', status: 503, code: -1007, msg: 'Timeout waiting for response from backend server. Send status unknown; execution status unknown.' } });
+    await addFault(paper, { method: 'POST', path: ORDER, count: 1, action: { type: 'http', status: 429, body: { code: -1003, msg: 'Too many requests.' } } });
+    await addFault(paper, { method: 'POST', path: ORDER, count: 1, action: { type: 'http', status: 403 } });
+    expect(await caught(sell('0.046', 'plan-7'))).toMatchObject({ kind: 'ambiguous', errorClass: 'ExchangeNotAvailable' });
+    expect(await caught(sell('0.046', 'plan-7'))).toMatchObject({ kind: 'ambiguous', errorClass: 'RequestTimeout', exchangeCode: -1007 });
+    expect(await caught(sell('0.046', 'plan-7'))).toMatchObject({ kind: 'retryable', errorClass: 'DDoSProtection', exchangeCode: -1003 });
+    expect(await caught(sell('0.046', 'plan-7'))).toMatchObject({ kind: 'retryable', errorClass: 'ExchangeNotAvailable' });
+    const fifth = await sell('0.046', 'plan-7');
+    expect(fifth.status).toBe('FILLED');
+    expect(paper.orderLog.list().filter((e) => e.method === 'POST').map((e) => e.outcome.type)).toEqual(['fault', 'fault', 'fault', 'fault', 'accepted']);
   });
 
   it('a timeout after the order was accepted is ambiguous; the lookup by client id finds exactly one order', async () => {
@@ -150,9 +153,10 @@ describe('ccxt venue adapter against the paper exchange', () => {
     expect(acceptedOrders()[0]?.fault?.action.type).toBe('accept_then_timeout');
     expect((await venue.position('BTCUSDT')).amount).toBe('0.016');
 
-    // Re-sending after the lookup is still safe: the exchange answers -4116, the adapter returns the original.
-    const resent = await sell('0.046', 'plan-8');
-    expect(resent).toMatchObject({ exchangeOrderId: found?.exchangeOrderId, duplicate: true });
+    // Re-sending after a fill is not deduplicated (Binance frees the id once its order is closed): the
+    // re-send is a new order, refused here only because it would flip the 0.016 left.
+    const resent = await caught(sell('0.046', 'plan-8'));
+    expect(resent).toMatchObject({ kind: 'rejected', exchangeCode: -2022 });
     expect(acceptedOrders()).toHaveLength(1);
   });
 

@@ -322,7 +322,7 @@ describe.each(backends)('store on $name', (backend) => {
       try {
         expect(await migrate(db, cfg.schema ?? 'public')).toEqual([]);
         const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-        expect(rows.map((r) => Number(r.version))).toEqual([1]);
+        expect(rows.map((r) => Number(r.version))).toEqual([1, 2]);
       } finally {
         await db.close();
       }

@@ -53,7 +53,8 @@ describe('worker process: health, metrics, logs, graceful shutdown', () => {
   });
 
   it('exposes the project\'s counters with exact values after 3 executed plans and 1 denied', async () => {
-    await fx.paper.addFault({ method: 'POST', path: '/fapi/v1/order', count: 1, action: { type: 'http', status: 503 } });
+    // A rate limit is a definitive "not executed": the order step retries under the same permits.
+    await fx.paper.addFault({ method: 'POST', path: '/fapi/v1/order', count: 1, action: { type: 'http', status: 429, body: { code: -1003, msg: 'Too many requests.' } } });
     const plans = [...EXECUTED.map((s) => newPlan(s, 'PARTIAL_50', 'ep')), newPlan(FLAT, 'PARTIAL_50', 'ep')];
     for (const plan of plans) await fx.submit(plan);
     const results = await Promise.all(plans.map((p) => planResult(fx.client, p.plan_id)));

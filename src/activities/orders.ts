@@ -1,0 +1,227 @@
+// Order activities: the order protocol's I/O (docs/order-protocol.md). An attempt is recorded before its
+// request leaves; nothing is sent for a plan while an earlier attempt may still execute or be found.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { decimalNumber, decimalText } from '../domain/decimal.js';
+import { FailureTypes } from '../domain/failures.js';
+import { attemptSettlesAt, recvWindowFor } from '../domain/order-protocol.js';
+import type { ClockReading } from '../exchange/exchange-clock.js';
+import { VenueError, type OrderReport, type Venue } from '../exchange/venue.js';
+import type { OrderAttempt, Store } from '../store/index.js';
+import type { PermitMirror } from './permit-mirror.js';
+import type { PlaceOrderRequest, PlacedOrder, SettleResult } from './types.js';
+import type { Plan } from '../domain/plan.js';
+
+export interface OrderSettings {
+  clockSkewBoundMs: number;
+  settleBoundMs: number;
+}
+
+export interface OrderDeps {
+  venue: Venue;
+  store: Store;
+  settings: OrderSettings;
+  mirror?: PermitMirror | undefined;
+  now: () => number;
+}
+
+/** Binance -1021: "Timestamp for this request is outside of the recvWindow". */
+const STALE_TIMESTAMP = -1021;
+/** Clock measurements tried before an order gives up on an estimate too loose to trust. */
+const CLOCK_TRIES = 3;
+
+export function placedOrder(report: OrderReport, foundByLookup: boolean, at: number): PlacedOrder {
+  return {
+    client_order_id: report.clientOrderId,
+    exchange_order_id: report.exchangeOrderId,
+    side: report.side,
+    qty: decimalNumber(report.qty),
+    status: report.status,
+    filled_qty: decimalNumber(report.filledQty),
+    avg_price: decimalNumber(report.avgPrice),
+    found_by_lookup: foundByLookup,
+    acknowledged_at: new Date(at).toISOString(),
+  };
+}
+
+/**
+ * Settles the plan's attempts whose fate is open, oldest first. A lookup that finds the order settles it
+ * as placed at once; one that finds nothing settles it only after the attempt's settle time (exchange
+ * clock), before which the request could still be accepted, executed late, or hidden from queries.
+ */
+export async function settleOrderAttempts(deps: OrderDeps, plan: Pick<Plan, 'plan_id'>): Promise<SettleResult> {
+  const attempts = await deps.store.orderAttempts(plan.plan_id);
+  for (const attempt of attempts.filter((a) => a.outcome === 'pending' || a.outcome === 'placed')) {
+    const settled = await settleOne(deps, attempt);
+    if (settled !== null) return settled;
+  }
+  return { kind: 'settled', attempts: attempts.length };
+}
+
+/**
+ * The lookup of a plan started before the order-attempt protocol (its workflow knows one id, `pc-<plan_id>`,
+ * and looks it up after an unclear step): its attempts made by this code are settled first, so such a plan
+ * never reads "not on the exchange" while one of them may still execute. Unsettled → retried by Temporal.
+ */
+export async function lookupForLegacyPlan(deps: OrderDeps, symbol: string, planId: string, legacyClientOrderId: string): Promise<PlacedOrder | null> {
+  const settled = await settleOrderAttempts(deps, { plan_id: planId });
+  if (settled.kind === 'found') return settled.order;
+  if (settled.kind !== 'settled') throw ApplicationFailure.retryable(unsettled(settled).message, FailureTypes.orderUnsettled);
+  const report = await deps.venue.findOrder(symbol, legacyClientOrderId).catch((err: unknown) => {
+    throw orderFailure(err);
+  });
+  return report ? placedOrder(report, true, deps.now()) : null;
+}
+
+async function settleOne(deps: OrderDeps, attempt: OrderAttempt): Promise<SettleResult | null> {
+  let report: OrderReport | null;
+  try {
+    report = await deps.venue.findOrder(attempt.symbol, attempt.clientOrderId);
+  } catch (err) {
+    return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: err instanceof Error ? err.message : String(err) };
+  }
+  if (report !== null) {
+    if (attempt.outcome === 'pending') await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'placed', report.exchangeOrderId, 'found by lookup');
+    return { kind: 'found', order: placedOrder(report, true, deps.now()) };
+  }
+  if (attempt.outcome === 'placed') {
+    return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: `order ${attempt.exchangeOrderId} was placed but a lookup does not find it` };
+  }
+  let clock: ClockReading;
+  try {
+    clock = await deps.venue.clock();
+  } catch (err) {
+    return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: `exchange clock: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const exchangeNow = deps.now() + clock.offsetMs - clock.uncertaintyMs;
+  if (exchangeNow < attempt.settlesAt) return { kind: 'wait', clientOrderId: attempt.clientOrderId, waitMs: attempt.settlesAt - exchangeNow };
+  await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'not_found', null, 'not found by a lookup after its settle time');
+  return null;
+}
+
+/**
+ * Places the plan's order, at most once: settles earlier attempts first, records this attempt (its own
+ * client order id, exchange timestamp and recvWindow) and consumes the permits in one transaction, checks
+ * once more that this attempt may still send, then sends. Does not rest on Temporal's attempt count.
+ */
+export async function placeOrder(deps: OrderDeps, req: PlaceOrderRequest): Promise<PlacedOrder> {
+  const earlier = await settleOrderAttempts(deps, req.plan);
+  if (earlier.kind === 'found') return earlier.order;
+  if (earlier.kind !== 'settled') throw unsettled(earlier);
+  const paused = await deps.store.isTradingPaused(req.plan.symbol, req.plan.plan_id);
+  if (paused.paused) {
+    throw ApplicationFailure.nonRetryable(`trading is paused (${paused.scope}): ${paused.reason ?? 'no reason given'}; nothing sent`, FailureTypes.tradingPaused);
+  }
+  const clock = await trustedClock(deps);
+  const attemptEndsMs = attemptDeadline();
+  const nowMs = deps.now();
+  const recvWindowMs = recvWindowFor({
+    nowMs,
+    permitDeadlineMs: req.deadline,
+    attemptEndsMs,
+    exchangeTimeoutMs: deps.venue.requestTimeoutMs,
+    clockUncertaintyMs: clock.uncertaintyMs,
+  });
+  if (recvWindowMs < 1) {
+    throw ApplicationFailure.nonRetryable(`no time left to send the order (permits end in ${req.deadline - nowMs} ms, this attempt in ${attemptEndsMs - nowMs} ms); nothing sent`, FailureTypes.permitExpired);
+  }
+  const exchangeTimestamp = nowMs + clock.offsetMs;
+  const window = { exchangeTimestamp, recvWindowMs };
+  const begun = await deps.store.beginOrderAttempt({
+    planId: req.plan.plan_id,
+    symbol: req.plan.symbol,
+    side: req.side,
+    qty: decimalText(String(req.qty)),
+    governorPermitId: req.governorPermitId,
+    positionPermitId: req.positionPermitId,
+    ...window,
+    settlesAt: attemptSettlesAt(window, deps.settings),
+    at: new Date(nowMs),
+  });
+  if (!begun.ok) throw refusedToBegin(begun);
+  return send(deps, req, begun.attempt, attemptEndsMs);
+}
+
+async function send(deps: OrderDeps, req: PlaceOrderRequest, attempt: OrderAttempt, attemptEndsMs: number): Promise<PlacedOrder> {
+  const lateBy = deps.now() - Math.min(attemptEndsMs, req.deadline);
+  if (Context.current().cancellationSignal.aborted || lateBy >= 0) {
+    await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'refused', null, 'not sent: the attempt ran out of time before its request left');
+    throw ApplicationFailure.nonRetryable(`order attempt ${attempt.clientOrderId} ran out of time before its request left; nothing sent`, FailureTypes.permitExpired);
+  }
+  let report: OrderReport;
+  try {
+    report = await deps.venue.placeReduceOnlyMarketOrder({
+      symbol: attempt.symbol,
+      side: attempt.side,
+      qty: attempt.qty,
+      clientOrderId: attempt.clientOrderId,
+      timing: { timestamp: attempt.exchangeTimestamp, recvWindow: attempt.recvWindowMs },
+    });
+  } catch (err) {
+    if (err instanceof VenueError && err.kind !== 'ambiguous') {
+      await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'refused', null, err.message);
+    }
+    throw orderFailure(err);
+  }
+  await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'placed', report.exchangeOrderId, null);
+  await deps.mirror?.governorConsumed(req.plan.plan_id);
+  return placedOrder(report, report.duplicate === true, deps.now());
+}
+
+/** When this activity attempt times out (worker clock), from the server's schedule and start-to-close timeout. */
+function attemptDeadline(): number {
+  const info = Context.current().info;
+  return info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs;
+}
+
+async function trustedClock(deps: OrderDeps): Promise<ClockReading> {
+  let reading: ClockReading | null = null;
+  for (let i = 0; i < CLOCK_TRIES; i++) {
+    try {
+      reading = await deps.venue.clock();
+    } catch (err) {
+      throw orderFailure(err);
+    }
+    if (reading.uncertaintyMs <= deps.settings.clockSkewBoundMs) return reading;
+  }
+  throw ApplicationFailure.nonRetryable(
+    `clock_skew_exceeded: the exchange clock is known to ±${reading?.uncertaintyMs} ms only, above EXCHANGE_CLOCK_SKEW_BOUND_MS (${deps.settings.clockSkewBoundMs}); nothing sent`,
+    FailureTypes.clockSkew,
+  );
+}
+
+function unsettled(earlier: Extract<SettleResult, { kind: 'wait' | 'lookup_failed' }>): ApplicationFailure {
+  const why = earlier.kind === 'wait' ? `may still execute for ${Math.ceil(earlier.waitMs)} ms` : `could not be looked up: ${earlier.error}`;
+  return ApplicationFailure.nonRetryable(`earlier order attempt ${earlier.clientOrderId} ${why}; no new request until it is settled`, FailureTypes.orderUnsettled);
+}
+
+type BeginRefusal = Exclude<Awaited<ReturnType<Store['beginOrderAttempt']>>, { ok: true }>;
+
+function refusedToBegin(r: BeginRefusal): ApplicationFailure {
+  switch (r.reason) {
+    case 'unsettled_attempt':
+    case 'order_placed':
+      return ApplicationFailure.nonRetryable(`order attempt ${r.attempt.clientOrderId} is ${r.attempt.outcome}; no new request until it is settled`, FailureTypes.orderUnsettled);
+    case 'too_many_attempts':
+      return ApplicationFailure.nonRetryable('too_many_order_attempts: the plan used every client order id it has; nothing sent', FailureTypes.exchangeRejected);
+    case 'trading_paused':
+      return ApplicationFailure.nonRetryable(`trading was paused before permit ${r.permitId} could be used; nothing sent`, FailureTypes.tradingPaused);
+    default:
+      return ApplicationFailure.nonRetryable(`permit ${r.permitId} cannot be used: ${r.reason}; nothing sent`, FailureTypes.permitExpired);
+  }
+}
+
+/** Maps an exchange failure of an order request onto the failure type the workflow decides on. */
+export function orderFailure(err: unknown): unknown {
+  if (!(err instanceof VenueError)) return err;
+  const details = { errorClass: err.errorClass, exchangeCode: err.exchangeCode, exchangeReason: err.exchangeReason };
+  if (err.exchangeCode === STALE_TIMESTAMP && err.kind !== 'ambiguous') {
+    // Refused at arrival: too late for its recvWindow (the permits' deadline) or ahead of the exchange clock.
+    return ApplicationFailure.nonRetryable(`exchange refused the order's timestamp, nothing executed: ${err.exchangeReason}`, FailureTypes.permitExpired, details);
+  }
+  if (err.kind === 'rejected') {
+    const code = err.exchangeCode === null ? '' : ` (${err.exchangeCode})`;
+    return ApplicationFailure.nonRetryable(`${err.exchangeReason}${code}`, FailureTypes.exchangeRejected, details);
+  }
+  const type = err.kind === 'ambiguous' ? FailureTypes.orderAmbiguous : FailureTypes.exchangeRetryable;
+  return ApplicationFailure.retryable(`${err.errorClass}: ${err.message}`, type, details);
+}

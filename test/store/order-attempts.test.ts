@@ -1,0 +1,112 @@
+// The order-attempt log and plan claims on both backends: an attempt is begun only when every earlier
+// attempt of its plan is settled as not executed, with its permits consumed in the same transaction.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type OrderAttemptInput, type Store } from '../../src/store/index.js';
+import { embeddedBackend, postgresBackend, type Backend } from './backends.js';
+import { newPlanId, permit } from './fixtures.js';
+
+const backends: Backend[] = [postgresBackend(), embeddedBackend()];
+
+describe.each(backends)('order attempts on $name', (backend) => {
+  let store: Store;
+  let second: Store;
+  let setupError: unknown;
+
+  beforeAll(async () => {
+    try {
+      await backend.setup();
+      store = await openStore(backend.sharedConfig());
+      second = backend.name === 'postgres' ? await openStore(backend.sharedConfig()) : store;
+    } catch (err) {
+      setupError = err;
+    }
+  });
+
+  beforeEach(() => {
+    if (setupError !== undefined) throw setupError;
+  });
+
+  afterAll(async () => {
+    if (second !== store) await second?.close();
+    await store?.close();
+    await backend.teardown();
+  });
+
+  /** A plan with a granted governor and P3.3 permit pair, and the attempt input that uses them. */
+  async function planWithPermits(sequence = 1): Promise<{ planId: string; input: OrderAttemptInput }> {
+    const planId = newPlanId();
+    const governor = permit({ planId, permitId: `quantum:permit:${planId}#${sequence}` });
+    const p33 = permit({ planId, layer: 'p33', permitId: `quantum:permit:p33:${planId}#${sequence}`, computedQty: null, computedNotional: null });
+    await store.recordPermit(governor);
+    await store.recordPermit(p33);
+    const now = Date.now();
+    return {
+      planId,
+      input: {
+        planId, symbol: 'BTCUSDT', side: 'SELL', qty: '0.046', governorPermitId: governor.permitId, positionPermitId: p33.permitId,
+        exchangeTimestamp: now, recvWindowMs: 5000, settlesAt: now + 11_000, at: new Date(now),
+      },
+    };
+  }
+
+  it('records the first attempt with its own client order id and consumes both permits', async () => {
+    const { planId, input } = await planWithPermits();
+    const begun = await store.beginOrderAttempt(input);
+    expect(begun).toMatchObject({ ok: true, attempt: { attemptNo: 1, clientOrderId: `pc1-${planId}`, outcome: 'pending', settlesAt: input.settlesAt } });
+    const permits = await store.permitsForPlan(planId);
+    expect(permits.every((p) => p.consumedAt !== null)).toBe(true);
+  });
+
+  it('refuses a second attempt while the first is pending, and after it was placed', async () => {
+    const { planId, input } = await planWithPermits();
+    await store.beginOrderAttempt(input);
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'unsettled_attempt', attempt: { attemptNo: 1 } });
+    await store.settleOrderAttempt(planId, 1, 'placed', '4000000001', null);
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'order_placed' });
+  });
+
+  it('allows the next attempt under the same permits once the earlier one is settled as not executed', async () => {
+    const { planId, input } = await planWithPermits();
+    await store.beginOrderAttempt(input);
+    await store.settleOrderAttempt(planId, 1, 'refused', null, '429 Too many requests');
+    const next = await store.beginOrderAttempt(input);
+    expect(next).toMatchObject({ ok: true, attempt: { attemptNo: 2, clientOrderId: `pc2-${planId}` } });
+  });
+
+  it('does not accept permits consumed by something other than an attempt of this plan', async () => {
+    const { planId, input } = await planWithPermits();
+    expect(await store.consumePermit(input.governorPermitId, new Date())).toBe('consumed');
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'already_consumed', permitId: input.governorPermitId });
+    expect(await store.orderAttempts(planId)).toEqual([]);
+  });
+
+  it('refuses an expired permit and records nothing', async () => {
+    const { planId, input } = await planWithPermits();
+    const late = { ...input, at: new Date(Date.now() + 60_000) };
+    expect(await store.beginOrderAttempt(late)).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await store.orderAttempts(planId)).toEqual([]);
+  });
+
+  it('never revises a settled outcome; the same outcome again is idempotent', async () => {
+    const { planId, input } = await planWithPermits();
+    await store.beginOrderAttempt(input);
+    await store.settleOrderAttempt(planId, 1, 'not_found', null, 'lookup after settle time');
+    await expect(store.settleOrderAttempt(planId, 1, 'not_found', null, 'again')).resolves.toMatchObject({ outcome: 'not_found' });
+    await expect(store.settleOrderAttempt(planId, 1, 'placed', '4000000001', null)).rejects.toThrow(/already settled as not_found/);
+  });
+
+  it('lets exactly one of several racing begins through', async () => {
+    const { planId, input } = await planWithPermits();
+    const results = await Promise.all([store, second, store, second, store].map((s) => s.beginOrderAttempt(input)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(await store.orderAttempts(planId)).toHaveLength(1);
+  });
+
+  it('a plan id belongs to the first workflow run that claims it, for ever', async () => {
+    const planId = newPlanId();
+    const first = { planId, symbol: 'BTCUSDT', workflowId: `plan-${planId}`, runId: 'run-1', at: new Date() };
+    expect(await store.claimPlan(first)).toMatchObject({ claimed: true, claim: { runId: 'run-1' } });
+    expect(await second.claimPlan(first)).toMatchObject({ claimed: true });
+    expect(await second.claimPlan({ ...first, runId: 'run-2' })).toMatchObject({ claimed: false, claim: { runId: 'run-1', workflowId: `plan-${planId}` } });
+  });
+});
