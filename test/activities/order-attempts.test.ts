@@ -2,48 +2,26 @@
 // whose timeout the test sets: an attempt cannot execute after its own deadline, re-runs go through the
 // attempt log (not Temporal's attempt count), and unsafe timing settings refuse to start.
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlanActivities, type ChainSettings } from '../../src/activities/plan-activities.js';
+import { describe, expect, it } from 'vitest';
+import { createPlanActivities } from '../../src/activities/plan-activities.js';
 import type { PlaceOrderRequest, PlacedOrder } from '../../src/activities/types.js';
 import type { GovernorPermit, PositionPermit } from '../../src/domain/permits.js';
-import { createVenue } from '../../src/exchange/ccxt-venue.js';
-import type { PaperExchange } from '../../src/exchange/paper/index.js';
-import type { Venue } from '../../src/exchange/venue.js';
-import { openStore, type Store } from '../../src/store/index.js';
 import { openChainServices } from '../../src/workers/chain-services.js';
-import { addFault, bookedOrders, caught, orderLog, paperConfig, startSeedPaper } from '../exchange/helpers.js';
+import { addFault, bookedOrders, caught, orderLog } from '../exchange/helpers.js';
 import { newPlan } from '../support/plans.js';
-import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../support/postgres.js';
+import { TEST_DATABASE_URL } from '../support/postgres.js';
+import { activitySettings as settings, useActivityFixture } from './fixture.js';
 
-const settings: ChainSettings = { venueName: 'paper', ttlSeconds: 15, maxOrderNotional: null, maxPlanAgeSeconds: null, defaultTolerance: '0.001', tolerances: {}, clockSkewBoundMs: 1000, settleBoundMs: 2000 };
-const schema = newSchemaName();
-let paper: PaperExchange;
-let venue: Venue;
-let store: Store;
-
-beforeAll(async () => {
-  await checkPostgres();
-  paper = await startSeedPaper();
-  venue = createVenue(paperConfig(paper, { timeoutMs: 5000 }));
-  store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema });
-  await store.adjustLedger({ venue: 'paper', symbol: 'BTCUSDT', target: '0.062', who: 'test', why: 'match the exchange', command: 'test' });
-});
-
-afterAll(async () => {
-  await store?.close();
-  await venue?.close();
-  await paper?.close();
-  await dropSchema(schema);
-});
+const fx = useActivityFixture(5000);
+const activities = () => createPlanActivities({ venue: fx.venue, store: fx.store, settings });
 
 /** Permits for a fresh plan, and the order request that uses them. */
 async function permittedOrder(env: MockActivityEnvironment, prefix: string): Promise<PlaceOrderRequest> {
-  const activities = createPlanActivities({ venue, store, settings });
   const plan = newPlan('BTCUSDT', 'PARTIAL_25', prefix);
-  const governor = (await env.run(activities.issueGovernorPermit, { plan, sequence: 1 })) as GovernorPermit;
-  const p33 = (await env.run(activities.checkPositionState, { plan, sequence: 1 })) as PositionPermit;
+  const governor = (await env.run(activities().issueGovernorPermit, { plan, sequence: 1 })) as GovernorPermit;
+  const p33 = (await env.run(activities().checkPositionState, { plan, sequence: 1 })) as PositionPermit;
   expect(governor.granted && p33.allow).toBe(true);
-  await store.adjustLedger({ venue: 'paper', symbol: 'BTCUSDT', target: (await venue.position('BTCUSDT')).amount, who: 'test', why: 'keep in step', command: 'test' });
+  await fx.store.adjustLedger({ venue: 'paper', symbol: 'BTCUSDT', target: (await fx.venue.position('BTCUSDT')).amount, who: 'test', why: 'keep in step', command: 'test' });
   return { plan, governorPermitId: governor.permit_id, positionPermitId: p33.permit_id, side: 'SELL', qty: governor.computed_qty, deadline: Date.parse(governor.expires_at) };
 }
 
@@ -52,45 +30,42 @@ describe('an order attempt', () => {
     // The attempt has 1.5 s; its request reaches the exchange 2.5 s after it left (the HTTP timeout is 5 s).
     const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 1500, currentAttemptScheduledTimestampMs: Date.now() });
     const req = await permittedOrder(env, 'outlive');
-    await addFault(paper, { method: 'POST', path: '/fapi/v1/order', count: 1, action: { type: 'deliver_late', ms: 2500 } });
-    const before = (await bookedOrders(paper)).length;
-    const activities = createPlanActivities({ venue, store, settings });
-
-    const err = await caught(env.run(activities.placeOrder, req));
+    await addFault(fx.paper, { method: 'POST', path: '/fapi/v1/order', count: 1, action: { type: 'deliver_late', ms: 2500 } });
+    const before = (await bookedOrders(fx.paper)).length;
+  
+    const err = await caught(env.run(activities().placeOrder, req));
     expect(err.message).toMatch(/timestamp/i);
-    const post = (await orderLog(paper)).filter((e) => e.method === 'POST').at(-1)!;
+    const post = (await orderLog(fx.paper)).filter((e) => e.method === 'POST').at(-1)!;
     expect(Number(post.params['recvWindow'])).toBeLessThanOrEqual(1500);
     expect(post.outcome).toMatchObject({ type: 'error', code: -1021 });
-    expect((await bookedOrders(paper)).length).toBe(before);
-    expect((await store.orderAttempts(req.plan.plan_id)).map((a) => a.outcome)).toEqual(['refused']);
+    expect((await bookedOrders(fx.paper)).length).toBe(before);
+    expect((await fx.store.orderAttempts(req.plan.plan_id)).map((a) => a.outcome)).toEqual(['refused']);
   });
 
   it('past its own deadline sends nothing and records nothing', async () => {
     const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 1000, currentAttemptScheduledTimestampMs: Date.now() });
     const req = await permittedOrder(env, 'late');
     const lateEnv = new MockActivityEnvironment({ startToCloseTimeoutMs: 1000, currentAttemptScheduledTimestampMs: Date.now() - 5000 });
-    const posts = (await orderLog(paper)).filter((e) => e.method === 'POST').length;
-    const activities = createPlanActivities({ venue, store, settings });
-    const err = await caught(lateEnv.run(activities.placeOrder, req));
+    const posts = (await orderLog(fx.paper)).filter((e) => e.method === 'POST').length;
+      const err = await caught(lateEnv.run(activities().placeOrder, req));
     expect(err).toMatchObject({ type: 'PermitExpired' });
-    expect((await orderLog(paper)).filter((e) => e.method === 'POST').length).toBe(posts);
-    expect(await store.orderAttempts(req.plan.plan_id)).toEqual([]);
+    expect((await orderLog(fx.paper)).filter((e) => e.method === 'POST').length).toBe(posts);
+    expect(await fx.store.orderAttempts(req.plan.plan_id)).toEqual([]);
   });
 
   it('run again (first attempt again, as after a worker crash) finds the order instead of sending another', async () => {
     const env = new MockActivityEnvironment({ attempt: 1, startToCloseTimeoutMs: 4000, currentAttemptScheduledTimestampMs: Date.now() });
     const req = await permittedOrder(env, 'rerun');
-    const activities = createPlanActivities({ venue, store, settings });
-    const first = (await env.run(activities.placeOrder, req)) as PlacedOrder;
-    const again = await env.run(activities.placeOrder, req);
+      const first = (await env.run(activities().placeOrder, req)) as PlacedOrder;
+    const again = await env.run(activities().placeOrder, req);
     expect(again).toMatchObject({ client_order_id: first.client_order_id, exchange_order_id: first.exchange_order_id, found_by_lookup: true });
-    expect((await bookedOrders(paper)).filter((o) => o.clientOrderId === first.client_order_id)).toHaveLength(1);
+    expect((await bookedOrders(fx.paper)).filter((o) => o.clientOrderId === first.client_order_id)).toHaveLength(1);
   });
 });
 
 describe('order timing settings at start', () => {
   it('an exchange timeout longer than the order attempt refuses to start, in one line naming both', async () => {
-    const err = await caught(openChainServices({ EXCHANGE_TIMEOUT_MS: '12000', ORDER_ATTEMPT_TIMEOUT_MS: '10000', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema }));
+    const err = await caught(openChainServices({ EXCHANGE_TIMEOUT_MS: '12000', ORDER_ATTEMPT_TIMEOUT_MS: '10000', DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: fx.schema }));
     expect(err.message).toMatch(/^unsafe order timing settings: EXCHANGE_TIMEOUT_MS \(12000\) must be below ORDER_ATTEMPT_TIMEOUT_MS \(10000\)/);
     expect(err.message).not.toContain('\n');
   });
