@@ -222,6 +222,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
   };
 
   /** Looks each open attempt up once its window (plus skew and settle bounds) has passed; waits on timers meanwhile. */
+  /** Order requests of this plan known not to have executed (refused, or not found after their window). */
+  let attemptsSettled = 0;
+  /** "nothing sent" only while it is true: once a request left, what is known is that none executed. */
+  const nothingExecuted = (): string => (attemptsSettled === 0 ? 'nothing sent' : `${attemptsSettled} order request(s) sent, none executed`);
+
   const settleOrder = async (): Promise<PlacedOrder | null> => {
     let failures = 0;
     for (;;) {
@@ -233,7 +238,10 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
         chain.event('order_lookup', `Found ${result.order.client_order_id}: ${result.order.status}`, { found: true });
         return result.order;
       }
-      if (result.kind === 'settled') return null;
+      if (result.kind === 'settled') {
+        attemptsSettled = result.attempts;
+        return null;
+      }
       if (result.kind === 'wait') {
         chain.stage('settling', `Order attempt ${result.clientOrderId} may still execute: looking it up again in ${Math.ceil(result.waitMs)} ms`);
         await sleep(Math.max(MIN_SETTLE_WAIT_MS, Math.ceil(result.waitMs)), { summary: `Attempt ${result.clientOrderId} may still execute or be hidden: look again after its window` });
@@ -334,16 +342,16 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
       // Once an order may reach the exchange, a cancel must not cut the chain before the fill is booked.
       const attempt = await CancellationScope.nonCancellable(() => placeOrder(permits));
       if (attempt.kind === 'placed') return CancellationScope.nonCancellable(() => book(attempt.order));
-      if (attempt.kind === 'rejected') return chain.finish('FAILED', attempt.reason, `Exchange refused the order: ${attempt.reason}`);
+      if (attempt.kind === 'rejected') return chain.finish('FAILED', attempt.reason, `Exchange refused the order: ${attempt.reason}; ${nothingExecuted()}`);
       if (attempt.kind === 'paused') {
-        chain.event('order_held', 'Trading was paused as the order was about to be sent; nothing sent');
+        chain.event('order_held', `Trading was paused as the order was about to be sent; ${nothingExecuted()}`);
         await holdWhileTradingPaused(resumesBefore);
         continue;
       }
       expiries += 1;
-      chain.event('permits_expired', `Permits expired before the order could be sent (${expiries} of ${policy.maxPermitRounds}); nothing sent`);
+      chain.event('permits_expired', `Permits expired before an order executed (${expiries} of ${policy.maxPermitRounds}); ${nothingExecuted()}`);
     }
-    return chain.finish('EXPIRED', 'permits_expired', `Permits expired ${policy.maxPermitRounds} times before the order could be sent; nothing sent`);
+    return chain.finish('EXPIRED', 'permits_expired', `Permits expired ${policy.maxPermitRounds} times before an order executed; ${nothingExecuted()}`);
   };
 
   try {

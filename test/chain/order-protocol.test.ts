@@ -64,6 +64,8 @@ describe('at most one order per plan, under Binance rules', () => {
     expect(posts.at(-1)!.params['newClientOrderId']).toBe(`pc2-${plan.plan_id}`);
     const attempts = await t.stack.services.store.orderAttempts(plan.plan_id);
     expect(attempts.map((a) => a.outcome)).toEqual(['not_found', 'placed']);
+    // A request that left is never reported as "nothing sent".
+    expect(final.events.find((e) => e.kind === 'permits_expired')?.summary).toMatch(/1 order request\(s\) sent, none executed/);
   });
 
   it('the worker clock 1.5 s ahead of the exchange: signed requests carry exchange time, one order', async () => {
