@@ -3,7 +3,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { decimalNumber, decimalText } from '../domain/decimal.js';
 import { FailureTypes } from '../domain/failures.js';
-import { attemptSettlesAt, recvWindowFor } from '../domain/order-protocol.js';
+import { EXCHANGE_MAX_AHEAD_MS, attemptSettlesAt, recvWindowFor } from '../domain/order-protocol.js';
 import type { ClockReading } from '../exchange/exchange-clock.js';
 import { VenueError, type OrderReport, type Venue } from '../exchange/venue.js';
 import type { OrderAttempt, Store } from '../store/index.js';
@@ -48,7 +48,10 @@ export function placedOrder(report: OrderReport, foundByLookup: boolean, at: num
  * as placed at once; one that finds nothing settles it only after the attempt's settle time (exchange
  * clock), before which the request could still be accepted, executed late, or hidden from queries.
  */
-export async function settleOrderAttempts(deps: OrderDeps, plan: Pick<Plan, 'plan_id'>): Promise<SettleResult> {
+export async function settleOrderAttempts(deps: OrderDeps, plan: Pick<Plan, 'plan_id'>, revokePermitIds: string[] = []): Promise<SettleResult> {
+  // Fence first: a sender of these permits still on its way (a stalled worker whose clock lags) can no
+  // longer begin an attempt; one that began already is among the attempts read below.
+  await deps.store.revokePermits(plan.plan_id, revokePermitIds, new Date(deps.now()));
   const attempts = await deps.store.orderAttempts(plan.plan_id);
   for (const attempt of attempts.filter((a) => a.outcome === 'pending' || a.outcome === 'placed')) {
     const settled = await settleOne(deps, attempt);
@@ -73,11 +76,20 @@ export async function lookupForLegacyPlan(deps: OrderDeps, symbol: string, planI
 }
 
 async function settleOne(deps: OrderDeps, attempt: OrderAttempt): Promise<SettleResult | null> {
+  // Exchange time as the lookup leaves (its lower bound): an answer "not there" speaks for that moment,
+  // however long it takes to come back.
+  let askedAt: number;
+  try {
+    const clock = await deps.venue.clock();
+    askedAt = deps.now() + clock.offsetMs - clock.uncertaintyMs;
+  } catch (err) {
+    return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: `exchange clock: ${errorText(err)}` };
+  }
   let report: OrderReport | null;
   try {
     report = await deps.venue.findOrder(attempt.symbol, attempt.clientOrderId);
   } catch (err) {
-    return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: err instanceof Error ? err.message : String(err) };
+    return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: errorText(err) };
   }
   if (report !== null) {
     if (attempt.outcome === 'pending') await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'placed', report.exchangeOrderId, 'found by lookup');
@@ -86,16 +98,13 @@ async function settleOne(deps: OrderDeps, attempt: OrderAttempt): Promise<Settle
   if (attempt.outcome === 'placed') {
     return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: `order ${attempt.exchangeOrderId} was placed but a lookup does not find it` };
   }
-  let clock: ClockReading;
-  try {
-    clock = await deps.venue.clock();
-  } catch (err) {
-    return { kind: 'lookup_failed', clientOrderId: attempt.clientOrderId, error: `exchange clock: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  const exchangeNow = deps.now() + clock.offsetMs - clock.uncertaintyMs;
-  if (exchangeNow < attempt.settlesAt) return { kind: 'wait', clientOrderId: attempt.clientOrderId, waitMs: attempt.settlesAt - exchangeNow };
-  await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'not_found', null, 'not found by a lookup after its settle time');
+  if (askedAt < attempt.settlesAt) return { kind: 'wait', clientOrderId: attempt.clientOrderId, waitMs: attempt.settlesAt - askedAt };
+  await deps.store.settleOrderAttempt(attempt.planId, attempt.attemptNo, 'not_found', null, 'not found by a lookup sent after its settle time');
   return null;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -119,7 +128,9 @@ export async function placeOrder(deps: OrderDeps, req: PlaceOrderRequest): Promi
     permitDeadlineMs: req.deadline,
     attemptEndsMs,
     exchangeTimeoutMs: deps.venue.requestTimeoutMs,
-    clockUncertaintyMs: clock.uncertaintyMs,
+    // The protocol allows the estimate to be off by the skew bound (the exchange clock may have stepped
+    // since it was measured), not only by what the last measurement showed.
+    clockUncertaintyMs: Math.max(clock.uncertaintyMs, deps.settings.clockSkewBoundMs),
   });
   if (recvWindowMs < 1) {
     throw ApplicationFailure.nonRetryable(`no time left to send the order (permits end in ${req.deadline - nowMs} ms, this attempt in ${attemptEndsMs - nowMs} ms); nothing sent`, FailureTypes.permitExpired);
@@ -137,6 +148,7 @@ export async function placeOrder(deps: OrderDeps, req: PlaceOrderRequest): Promi
     settlesAt: attemptSettlesAt(window, deps.settings),
     at: new Date(nowMs),
   });
+  if (!begun.ok && begun.reason === 'consumed_without_attempt') throw await legacyAttemptOpen(deps, req, clock);
   if (!begun.ok) throw refusedToBegin(begun);
   return send(deps, req, begun.attempt, attemptEndsMs);
 }
@@ -167,6 +179,21 @@ async function send(deps: OrderDeps, req: PlaceOrderRequest, attempt: OrderAttem
   return placedOrder(report, report.duplicate === true, deps.now());
 }
 
+/**
+ * The permits were consumed by no recorded attempt: a run of this plan started before the order-attempt
+ * protocol consumed them and may have sent `pc-<plan_id>`, signed with its own clock and a window that
+ * ended by the permit deadline. It is recorded as attempt 0 and settled like any other before anything
+ * is sent; its settle time allows for that worker's clock being up to 1 s ahead (Binance's limit).
+ */
+async function legacyAttemptOpen(deps: OrderDeps, req: PlaceOrderRequest, clock: ClockReading): Promise<ApplicationFailure> {
+  const settlesAt = req.deadline + clock.offsetMs + EXCHANGE_MAX_AHEAD_MS + deps.settings.clockSkewBoundMs + deps.settings.settleBoundMs;
+  const attempt = await deps.store.recordLegacyAttempt({
+    planId: req.plan.plan_id, symbol: req.plan.symbol, side: req.side, qty: decimalText(String(req.qty)),
+    governorPermitId: req.governorPermitId, positionPermitId: req.positionPermitId, settlesAt, at: new Date(deps.now()),
+  });
+  return ApplicationFailure.nonRetryable(`permits consumed by an earlier request ${attempt.clientOrderId} of this plan; no new request until it is settled`, FailureTypes.orderUnsettled);
+}
+
 /** When this activity attempt times out (worker clock), from the server's schedule and start-to-close timeout. */
 function attemptDeadline(): number {
   const info = Context.current().info;
@@ -177,7 +204,7 @@ async function trustedClock(deps: OrderDeps): Promise<ClockReading> {
   let reading: ClockReading | null = null;
   for (let i = 0; i < CLOCK_TRIES; i++) {
     try {
-      reading = await deps.venue.clock();
+      reading = await deps.venue.clock({ fresh: i > 0 });
     } catch (err) {
       throw orderFailure(err);
     }

@@ -168,7 +168,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
     issueGovernorPermit,
     checkPositionState,
     placeOrder: (req) => orders.placeOrder(orderDeps, req),
-    settleOrderAttempts: ({ plan }) => orders.settleOrderAttempts(orderDeps, plan),
+    settleOrderAttempts: ({ plan, revokePermitIds }) => orders.settleOrderAttempts(orderDeps, plan, revokePermitIds),
     lookupOrder: ({ symbol, clientOrderId }) => {
       const legacyPlanId = planIdOfLegacyClientOrderId(clientOrderId);
       return legacyPlanId === null ? lookup(symbol, clientOrderId) : orders.lookupForLegacyPlan(orderDeps, symbol, legacyPlanId, clientOrderId);

@@ -89,7 +89,7 @@ export interface PlanActivities {
   placeOrder(req: PlaceOrderRequest): Promise<PlacedOrder>;
   lookupOrder(req: { symbol: string; clientOrderId: string }): Promise<PlacedOrder | null>;
   /** Settles the plan's order attempts whose fate is unknown (lookup after their window), oldest first. */
-  settleOrderAttempts(req: { plan: Plan }): Promise<SettleResult>;
+  settleOrderAttempts(req: { plan: Plan; revokePermitIds?: string[] }): Promise<SettleResult>;
   bookFill(req: BookFillRequest): Promise<BookedFill>;
   syncLedger(req: LedgerSyncRequest): Promise<LedgerSyncResult>;
   /** Paused globally, for the symbol, or for the plan (when planId is given). */

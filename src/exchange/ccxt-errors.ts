@@ -39,10 +39,18 @@ const HTTP_STATUS = /^\S+ (?:GET|POST|PUT|DELETE) \S+ (\d{3}) /;
  */
 function isAmbiguousOnPlacement(err: Error): boolean {
   if (err instanceof RateLimitExceeded || err instanceof DDoSProtection || err instanceof InvalidNonce) return false;
-  if (CONNECTION_REFUSED.test(err.message)) return false;
   const status = HTTP_STATUS.exec(err.message)?.[1];
+  if (status === undefined && CONNECTION_REFUSED.test(err.message)) return false;
   if (err instanceof ExchangeNotAvailable && status !== undefined) return !status.startsWith('4');
   return true;
+}
+
+/**
+ * ccxt raises a bare ExchangeError for a code it has no entry for (a 5xx with an unknown code among them):
+ * on an order that is no definitive refusal.
+ */
+function isUnmappedExchangeError(err: Error): boolean {
+  return err.constructor === ExchangeError;
 }
 
 /**
@@ -56,7 +64,7 @@ export function classifyCcxtError(err: unknown, opts: { placingOrder: boolean; s
   const message = redactSecrets(error.message, opts.secrets);
   const { code, reason } = parseExchangeBody(message);
   const details = { errorClass: error.name, exchangeCode: code, exchangeReason: reason };
-  if (error instanceof ExchangeError) return new VenueError({ kind: 'rejected', ...details });
+  if (error instanceof ExchangeError && !(opts.placingOrder && isUnmappedExchangeError(error))) return new VenueError({ kind: 'rejected', ...details });
   if (opts.placingOrder && isAmbiguousOnPlacement(error)) return new VenueError({ kind: 'ambiguous', ...details });
   if (error instanceof OperationFailed) return new VenueError({ kind: 'retryable', ...details });
   // Not a ccxt error at all (a bug or an unexpected answer shape): retrying may help, Temporal bounds it.

@@ -183,7 +183,8 @@ class CcxtVenue implements Venue {
   }
 
   /** Measures (when stale) and makes every signed call carry exchange time: ccxt signs with local time − timeDifference. */
-  async clock(): Promise<ClockReading> {
+  async clock(opts: { fresh?: boolean } = {}): Promise<ClockReading> {
+    if (opts.fresh) this.#clock.invalidate();
     const reading = await this.#clock.reading();
     this.#exchange.options['timeDifference'] = -reading.offsetMs;
     return reading;
@@ -281,7 +282,8 @@ class CcxtVenue implements Venue {
   /** -4116: an order with this client id exists. Same order → idempotent success; different → refused. */
   async #existingOrder(req: OrderRequest, duplicateError: VenueError): Promise<OrderReport> {
     const existing = await this.findOrder(req.symbol, req.clientOrderId);
-    if (existing === null) throw duplicateError;
+    // -4116 says an open order with this id exists: a lookup that misses it leaves the request's fate open.
+    if (existing === null) throw new VenueError({ kind: 'ambiguous', errorClass: duplicateError.errorClass, exchangeCode: DUPLICATE_CLIENT_ORDER_ID, exchangeReason: `${duplicateError.exchangeReason} (and a lookup does not find it yet)` });
     if (existing.side !== req.side || !new Decimal(existing.qty).eq(req.qty)) {
       throw new VenueError({
         kind: 'rejected',

@@ -20,6 +20,8 @@ export interface ExchangeClockOptions {
 
 /** The exchange answers whole ms: its time may be up to 1 ms past what it says. */
 const SERVER_TIME_RESOLUTION_MS = 1;
+/** How far two quartz clocks may drift apart, per ms elapsed (100 ppm, a generous bound for NTP-less drift). */
+const DRIFT_PER_MS = 100e-6;
 
 export class ExchangeClock {
   #reading: ClockReading | null = null;
@@ -33,10 +35,17 @@ export class ExchangeClock {
     this.#now = opts.now ?? Date.now;
   }
 
-  /** The current reading, measured first when there is none or it is older than maxAgeMs. */
+  /**
+   * The current reading, measured first when there is none or it is older than maxAgeMs; its uncertainty
+   * grows with its age by the drift the two clocks may have had since (a step of the worker's wall clock
+   * is not covered: the reading is measured again within maxAgeMs, and at once after a -1021).
+   */
   async reading(): Promise<ClockReading> {
     const current = this.#reading;
-    if (current !== null && this.#now() - current.measuredAt < this.opts.maxAgeMs) return current;
+    const age = current === null ? Infinity : this.#now() - current.measuredAt;
+    if (current !== null && age >= 0 && age < this.opts.maxAgeMs) {
+      return { ...current, uncertaintyMs: current.uncertaintyMs + Math.ceil(age * DRIFT_PER_MS) };
+    }
     this.#measuring ??= this.#measure().finally(() => {
       this.#measuring = null;
     });

@@ -92,7 +92,7 @@ export interface Venue {
   /** HTTP timeout of one exchange request (ms). */
   readonly requestTimeoutMs: number;
   /** The exchange clock as this worker estimates it; measured again when stale. Signed calls use it. */
-  clock(): Promise<ClockReading>;
+  clock(opts?: { fresh?: boolean }): Promise<ClockReading>;
   markets(): Promise<MarketRules[]>;
   market(symbol: string): Promise<MarketRules>;
   position(symbol: string): Promise<Position>;

@@ -10,6 +10,7 @@ export type {
   BeginAttemptResult,
   OrderAttempt,
   OrderAttemptInput,
+  LegacyAttemptInput,
   OrderAttemptOutcome,
   PlanClaim,
   PlanClaimResult,

@@ -131,11 +131,12 @@ CREATE TRIGGER plan_claims_append_only BEFORE UPDATE OR DELETE ON plan_claims
 `;
 
 // Every order request of a plan, written before it leaves: its client order id, its exchange timestamp and
-// recvWindow, and, once known, what became of it (docs/order-protocol.md).
+// recvWindow, and, once known, what became of it (docs/order-protocol.md). Attempt 0 stands for the one
+// request a plan started before this protocol may have sent (client order id pc-<plan_id>).
 const orderAttempts = `
 CREATE TABLE order_attempts (
   plan_id            text        NOT NULL,
-  attempt_no         integer     NOT NULL CHECK (attempt_no > 0),
+  attempt_no         integer     NOT NULL CHECK (attempt_no >= 0),
   client_order_id    text        NOT NULL UNIQUE,
   symbol             text        NOT NULL,
   side               text        NOT NULL CHECK (side IN ('BUY', 'SELL')),
@@ -155,6 +156,9 @@ CREATE TABLE order_attempts (
   CHECK (outcome <> 'placed' OR exchange_order_id IS NOT NULL)
 );
 CREATE INDEX order_attempts_pending ON order_attempts (plan_id) WHERE outcome = 'pending';
+
+-- A permit whose order step the workflow has given up on is revoked: a late sender can no longer use it.
+ALTER TABLE permits ADD COLUMN revoked_at timestamptz;
 `;
 
 export const migrations: readonly Migration[] = [

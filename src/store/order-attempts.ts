@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MAX_ORDER_ATTEMPTS, clientOrderIdForAttempt } from '../domain/plan-ids.js';
+import { MAX_ORDER_ATTEMPTS, clientOrderIdForAttempt, clientOrderIdForPlan } from '../domain/plan-ids.js';
 import { queryOne, type Db, type Queryable } from './db.js';
-import { consumePermit } from './permits.js';
-import type { BeginAttemptResult, OrderAttempt, OrderAttemptInput, OrderAttemptOutcome } from './types.js';
+import { consumePermit, revokePermitsIn, whyNotUsable } from './permits.js';
+import type { BeginAttemptResult, LegacyAttemptInput, OrderAttempt, OrderAttemptInput, OrderAttemptOutcome } from './types.js';
 import { parseInput, planId, positiveDecimal, symbol, text } from './validation.js';
 import { normalizeDecimal, toIso, toNullableIso } from './values.js';
 
@@ -21,33 +21,41 @@ const attemptSchema = z.object({
   at: z.date('must be a valid Date'),
 });
 
-const UNIQUE_VIOLATION = '23505';
+/** A refusal found inside the transaction: thrown to roll back whatever it consumed, returned to the caller. */
+class BeginRefused extends Error {
+  constructor(readonly result: Exclude<BeginAttemptResult, { ok: true }>) {
+    super(`order attempt refused: ${result.reason}`);
+  }
+}
 
-/** See Store.beginOrderAttempt. A concurrent begin for the same plan loses on the primary key and is told to settle first. */
+/** Serialises everything that begins, settles or fences a plan's attempts (released at commit). */
+async function lockPlanAttempts(tx: Queryable, plan: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['permit-chain:order-attempts', plan]);
+}
+
+/** See Store.beginOrderAttempt. */
 export async function beginOrderAttempt(db: Db, input: OrderAttemptInput): Promise<BeginAttemptResult> {
   const a = parseInput('beginOrderAttempt', attemptSchema, input);
   try {
     return await db.transaction((tx) => beginIn(tx, a));
   } catch (err) {
-    if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
-    const latest = (await attemptsOf(db, a.planId)).at(-1);
-    if (latest === undefined) throw err;
-    return { ok: false, reason: latest.outcome === 'placed' ? 'order_placed' : 'unsettled_attempt', attempt: latest };
+    if (err instanceof BeginRefused) return err.result;
+    throw err;
   }
 }
 
 async function beginIn(tx: Queryable, a: z.output<typeof attemptSchema>): Promise<BeginAttemptResult> {
-  const earlier = await attemptsOf(tx, a.planId, 'FOR UPDATE');
+  await lockPlanAttempts(tx, a.planId);
+  const earlier = await attemptsOf(tx, a.planId);
   const blocking = earlier.find((e) => e.outcome === 'pending' || e.outcome === 'placed');
   if (blocking) return { ok: false, reason: blocking.outcome === 'placed' ? 'order_placed' : 'unsettled_attempt', attempt: blocking };
-  const attemptNo = earlier.length + 1;
+  const attemptNo = earlier.filter((e) => e.attemptNo > 0).length + 1;
   if (attemptNo > MAX_ORDER_ATTEMPTS) return { ok: false, reason: 'too_many_attempts' };
-  for (const permitId of [a.governorPermitId, a.positionPermitId]) {
-    const result = await consumePermit(tx, permitId, a.at);
-    // Consumed by an earlier attempt of this plan that settled as not executed: the permit still stands.
-    const usedBefore = result === 'already_consumed' && earlier.some((e) => e.governorPermitId === a.governorPermitId);
-    if (result !== 'consumed' && !usedBefore) return { ok: false, reason: result, permitId };
-  }
+  const permits = [
+    { permitId: a.governorPermitId, usedBefore: earlier.some((e) => e.governorPermitId === a.governorPermitId) },
+    { permitId: a.positionPermitId, usedBefore: earlier.some((e) => e.positionPermitId === a.positionPermitId) },
+  ];
+  for (const { permitId, usedBefore } of permits) await usePermit(tx, permitId, usedBefore, a.at);
   const rows = await tx.query<AttemptRow>(
     `INSERT INTO order_attempts (plan_id, attempt_no, client_order_id, symbol, side, qty, governor_permit_id, position_permit_id,
                                  exchange_timestamp, recv_window_ms, settles_at, created_at)
@@ -59,9 +67,54 @@ async function beginIn(tx: Queryable, a: z.output<typeof attemptSchema>): Promis
   return { ok: true, attempt: toAttempt(rows[0]!) };
 }
 
+/**
+ * A permit is consumed by the plan's first attempt under it. A later attempt may use it again only after
+ * the earlier ones settled as not executed (checked above), and only while it is still usable (not
+ * expired, revoked or paused). Consumed with no attempt recorded: a pre-protocol run may have sent.
+ */
+async function usePermit(tx: Queryable, permitId: string, usedBefore: boolean, at: Date): Promise<void> {
+  if (usedBefore) {
+    const refusal = await whyNotUsable(tx, permitId, at);
+    if (refusal !== null) throw new BeginRefused({ ok: false, reason: refusal, permitId });
+    return;
+  }
+  const result = await consumePermit(tx, permitId, at);
+  if (result === 'consumed') return;
+  const reason = result === 'already_consumed' ? 'consumed_without_attempt' : result;
+  throw new BeginRefused({ ok: false, reason, permitId });
+}
+
+const legacySchema = attemptSchema.pick({ planId: true, symbol: true, side: true, qty: true, governorPermitId: true, positionPermitId: true, settlesAt: true, at: true });
+
+/** See Store.recordLegacyAttempt. */
+export async function recordLegacyAttempt(db: Db, input: LegacyAttemptInput): Promise<OrderAttempt> {
+  const a = parseInput('recordLegacyAttempt', legacySchema, input);
+  return db.transaction(async (tx) => {
+    await lockPlanAttempts(tx, a.planId);
+    await tx.query(
+      `INSERT INTO order_attempts (plan_id, attempt_no, client_order_id, symbol, side, qty, governor_permit_id, position_permit_id,
+                                   exchange_timestamp, recv_window_ms, settles_at, created_at, detail)
+       VALUES ($1, 0, $2, $3, $4, $5::numeric, $6, $7, $8, 1, $8, $9::timestamptz, 'request of a run started before the order-attempt protocol')
+       ON CONFLICT (plan_id, attempt_no) DO NOTHING`,
+      [a.planId, clientOrderIdForPlan(a.planId), a.symbol, a.side, a.qty, a.governorPermitId, a.positionPermitId, a.settlesAt, a.at.toISOString()],
+    );
+    return (await attemptsOf(tx, a.planId)).find((e) => e.attemptNo === 0)!;
+  });
+}
+
+/** See Store.revokePermits. */
+export async function revokePermits(db: Db, plan: string, permitIds: string[], at: Date): Promise<void> {
+  parseInput('revokePermits', z.object({ plan: planId, permitIds: z.array(text), at: z.date() }), { plan, permitIds, at });
+  if (permitIds.length === 0) return;
+  await db.transaction(async (tx) => {
+    await lockPlanAttempts(tx, plan);
+    await revokePermitsIn(tx, plan, permitIds, at);
+  });
+}
+
 const settleSchema = z.object({
   planId,
-  attemptNo: z.number().int().positive(),
+  attemptNo: z.number().int().nonnegative(),
   outcome: z.enum(['placed', 'refused', 'not_found']),
   exchangeOrderId: text.nullable(),
   detail: text.nullable(),
@@ -99,8 +152,8 @@ export async function orderAttempts(db: Db, planIdValue: string): Promise<OrderA
   return attemptsOf(db, parseInput('orderAttempts', planId, planIdValue));
 }
 
-async function attemptsOf(q: Queryable, plan: string, lock = ''): Promise<OrderAttempt[]> {
-  const rows = await q.query<AttemptRow>(`SELECT ${ATTEMPT_COLUMNS} FROM order_attempts WHERE plan_id = $1 ORDER BY attempt_no ${lock}`, [plan]);
+async function attemptsOf(q: Queryable, plan: string): Promise<OrderAttempt[]> {
+  const rows = await q.query<AttemptRow>(`SELECT ${ATTEMPT_COLUMNS} FROM order_attempts WHERE plan_id = $1 ORDER BY attempt_no`, [plan]);
   return rows.map(toAttempt);
 }
 

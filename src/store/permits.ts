@@ -62,6 +62,8 @@ export async function recordPermit(db: Db, input: PermitRecord): Promise<PermitR
   return toPermit(row);
 }
 
+const PAUSED = `EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol, 'plan:' || permits.plan_id))`;
+
 /** One atomic UPDATE decides; the follow-up read only explains a refusal. */
 export async function consumePermit(db: Queryable, permitId: string, now: Date): Promise<ConsumeResult> {
   parseInput('consumePermit', z.object({ permitId: text, now: z.date('must be a valid Date') }), { permitId, now });
@@ -70,26 +72,43 @@ export async function consumePermit(db: Queryable, permitId: string, now: Date):
   // globally, for its symbol or for its plan, whatever was true when it was issued.
   const won = await db.query(
     `UPDATE permits SET consumed_at = $2::timestamptz
-     WHERE permit_id = $1 AND consumed_at IS NULL AND expires_at > $2::timestamptz AND granted
-       AND NOT EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol, 'plan:' || permits.plan_id))
+     WHERE permit_id = $1 AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > $2::timestamptz AND granted AND NOT ${PAUSED}
      RETURNING permit_id`,
     [permitId, nowIso],
   );
   if (won.length === 1) return 'consumed';
-  const row = await queryOne<{ granted: boolean; consumed: boolean; expired: boolean; paused: boolean }>(
+  const refusal = await whyNotUsable(db, permitId, now);
+  if (refusal === 'not_found' || refusal === 'not_granted') return refusal;
+  const consumed = await queryOne<{ consumed: boolean }>(db, 'SELECT consumed_at IS NOT NULL AS consumed FROM permits WHERE permit_id = $1', [permitId]);
+  // Unreachable with neither, unless the row changed between the statements; report what we know.
+  return consumed?.consumed ? 'already_consumed' : refusal ?? 'already_consumed';
+}
+
+/**
+ * Why a permit cannot be used for an order at `now` (not granted, revoked, expired, trading paused), or
+ * null when it can; consumption is the caller's business (an attempt may re-use its plan's permits).
+ */
+export async function whyNotUsable(db: Queryable, permitId: string, now: Date): Promise<Exclude<ConsumeResult, 'consumed' | 'already_consumed'> | null> {
+  const row = await queryOne<{ granted: boolean; revoked: boolean; expired: boolean; paused: boolean }>(
     db,
-    `SELECT granted, consumed_at IS NOT NULL AS consumed, expires_at <= $2::timestamptz AS expired,
-            EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol, 'plan:' || permits.plan_id)) AS paused
+    `SELECT granted, revoked_at IS NOT NULL AS revoked, expires_at <= $2::timestamptz AS expired, ${PAUSED} AS paused
      FROM permits WHERE permit_id = $1`,
-    [permitId, nowIso],
+    [permitId, now.toISOString()],
   );
   if (!row) return 'not_found';
   if (!row.granted) return 'not_granted';
-  if (row.consumed) return 'already_consumed';
+  if (row.revoked) return 'revoked';
   if (row.expired) return 'expired';
   if (row.paused) return 'trading_paused';
-  // Unreachable unless the row changed between the two statements; report what we know.
-  return 'already_consumed';
+  return null;
+}
+
+/** See Store.revokePermits; `tx` holds the plan's attempt lock. */
+export async function revokePermitsIn(tx: Queryable, planId: string, permitIds: string[], at: Date): Promise<void> {
+  await tx.query(
+    `UPDATE permits SET revoked_at = $3::timestamptz WHERE plan_id = $1 AND permit_id = ANY($2::text[]) AND revoked_at IS NULL`,
+    [planId, permitIds, at.toISOString()],
+  );
 }
 
 export async function permitsForPlan(db: Db, planId: string): Promise<PermitRecord[]> {

@@ -43,6 +43,8 @@ function storeOn(db: Db): Store {
     permitsForPlan: (planId) => permits.permitsForPlan(db, planId),
     claimPlan: (c) => claims.claimPlan(db, c),
     beginOrderAttempt: (a) => attempts.beginOrderAttempt(db, a),
+    recordLegacyAttempt: (a) => attempts.recordLegacyAttempt(db, a),
+    revokePermits: (planId, permitIds, at) => attempts.revokePermits(db, planId, permitIds, at),
     settleOrderAttempt: (planId, attemptNo, outcome, exchangeOrderId, detail) => attempts.settleOrderAttempt(db, planId, attemptNo, outcome, exchangeOrderId, detail),
     orderAttempts: (planId) => attempts.orderAttempts(db, planId),
     tradingState: () => trading.tradingState(db),

@@ -1,7 +1,7 @@
 export type Side = 'BUY' | 'SELL';
 export type TradingMode = 'running' | 'paused';
 export type PermitLayer = 'governor' | 'p33';
-export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found' | 'trading_paused';
+export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found' | 'trading_paused' | 'revoked';
 
 /** Decimals are strings, normalized ("0.016", "0", "-0.5"); times are UTC ISO strings with ms. */
 export interface FillInput {
@@ -142,6 +142,13 @@ export interface Store {
    * records the next attempt with its own client order id. Only then may its request leave.
    */
   beginOrderAttempt(a: OrderAttemptInput): Promise<BeginAttemptResult>;
+  /** Records attempt 0 (pc-<plan_id>, pending) once; answers the row. */
+  recordLegacyAttempt(a: LegacyAttemptInput): Promise<OrderAttempt>;
+  /**
+   * Under the plan's attempt lock: these permits can no longer begin an attempt. A sender still on its way
+   * finds them revoked; one that began before is an attempt the caller then sees.
+   */
+  revokePermits(planId: string, permitIds: string[], at: Date): Promise<void>;
   /** pending → placed | refused | not_found, once; a second settle of an attempt is refused. */
   settleOrderAttempt(planId: string, attemptNo: number, outcome: Exclude<OrderAttemptOutcome, 'pending'>, exchangeOrderId: string | null, detail: string | null): Promise<OrderAttempt>;
   orderAttempts(planId: string): Promise<OrderAttempt[]>;
@@ -203,4 +210,9 @@ export type BeginAttemptResult =
   /** An earlier attempt is pending or placed: nothing may be sent until it is settled. */
   | { ok: false; reason: 'unsettled_attempt' | 'order_placed'; attempt: OrderAttempt }
   | { ok: false; reason: 'too_many_attempts' }
-  | { ok: false; reason: Exclude<ConsumeResult, 'consumed'>; permitId: string };
+  /** Consumed, but by no recorded attempt: a plan started before the order-attempt protocol may have sent pc-<plan_id>. */
+  | { ok: false; reason: 'consumed_without_attempt'; permitId: string }
+  | { ok: false; reason: Exclude<ConsumeResult, 'consumed' | 'already_consumed'>; permitId: string };
+
+/** Attempt 0: the request a pre-protocol run of the plan may have sent under these permits. */
+export type LegacyAttemptInput = Pick<OrderAttemptInput, 'planId' | 'symbol' | 'side' | 'qty' | 'governorPermitId' | 'positionPermitId' | 'settlesAt' | 'at'>;

@@ -85,7 +85,7 @@ export function instrumentVenue(venue: Venue, metrics: ChainMetrics): Venue {
   return {
     name: venue.name,
     requestTimeoutMs: venue.requestTimeoutMs,
-    clock: () => timed('clock', () => venue.clock()),
+    clock: (opts) => timed('clock', () => venue.clock(opts)),
     markets: () => timed('markets', () => venue.markets()),
     market: (symbol) => timed('market', () => venue.market(symbol)),
     position: (symbol) => timed('position', () => venue.position(symbol)),

@@ -174,13 +174,13 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 
   const placeOrder = async ({ governor, p33 }: PermitPair): Promise<OrderAttempt> => {
     const deadline = Math.min(Date.parse(governor.expires_at), Date.parse(p33.expires_at));
+    const protocol = patched(ORDER_ATTEMPTS_PATCH);
     // Workflow time is when this task began; the permit steps (local activities) ran after it, so the
     // window counts from the latest moment known to have passed.
-    const knownNow = Math.max(Date.now(), Date.parse(governor.created_at), Date.parse(p33.created_at));
+    const knownNow = protocol ? Math.max(Date.now(), Date.parse(governor.created_at), Date.parse(p33.created_at)) : Date.now();
     const windowMs = deadline - knownNow;
     if (windowMs < policy.minOrderWindowMs) return { kind: 'expired' };
     chain.stage('placing', `Order window ${windowMs} ms (earliest permit expiry ${governor.expires_at < p33.expires_at ? governor.expires_at : p33.expires_at})`);
-    const protocol = patched(ORDER_ATTEMPTS_PATCH);
     const legacyClientOrderId = protocol ? undefined : clientOrderIdForPlan(plan.plan_id);
     try {
       const order = await proxyActivities<PlanActivities>({
@@ -193,7 +193,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
       return { kind: 'placed', order };
     } catch (err) {
       if (legacyClientOrderId !== undefined) return classifyOrderFailure(err, legacyClientOrderId);
-      return settleAfterFailure(err);
+      return settleAfterFailure(err, [governor.permit_id, p33.permit_id]);
     }
   };
 
@@ -201,10 +201,10 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
    * Whatever ended the order step, no attempt of the plan may still be on its way: the attempts are
    * settled (found, or known not executed) before the step's failure is believed.
    */
-  const settleAfterFailure = async (err: unknown): Promise<OrderAttempt> => {
+  const settleAfterFailure = async (err: unknown, roundPermitIds: string[]): Promise<OrderAttempt> => {
     if (isCancellation(err)) throw err;
     const failure = failureOf(err);
-    const found = await settleOrder();
+    const found = await settleOrder(roundPermitIds);
     if (found !== null) return { kind: 'placed', order: found };
     if (failure.unclear) chain.event('order_lookup', 'Every order attempt of the plan is settled: none executed', { found: false });
     return failure.attempt;
@@ -213,7 +213,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
   const failureOf = (err: unknown): { attempt: OrderAttempt; unclear: boolean } => {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     const typed = cause instanceof ApplicationFailure ? cause.type : null;
-    if (typed === FailureTypes.exchangeRejected || typed === FailureTypes.clockSkew) return { attempt: { kind: 'rejected', reason: cause!.message }, unclear: false };
+    if (typed === FailureTypes.exchangeRejected) return { attempt: { kind: 'rejected', reason: cause!.message }, unclear: false };
+    if (typed === FailureTypes.clockSkew) {
+      chain.event('clock_skew', cause!.message);
+      return { attempt: { kind: 'expired' }, unclear: false };
+    }
     if (typed === FailureTypes.tradingPaused) return { attempt: { kind: 'paused' }, unclear: false };
     if (typed === FailureTypes.permitExpired) return { attempt: { kind: 'expired' }, unclear: false };
     const why = cause instanceof TimeoutFailure ? `timeout (${cause.timeoutType})` : cause?.message ?? String(err);
@@ -227,12 +231,13 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
   /** "nothing sent" only while it is true: once a request left, what is known is that none executed. */
   const nothingExecuted = (): string => (attemptsSettled === 0 ? 'nothing sent' : `${attemptsSettled} order request(s) sent, none executed`);
 
-  const settleOrder = async (): Promise<PlacedOrder | null> => {
+  const settleOrder = async (revokePermitIds: string[]): Promise<PlacedOrder | null> => {
     let failures = 0;
     for (;;) {
+      // The round's permits are revoked first: no sender still on its way can begin an attempt with them.
       const result = await durableActivities.settleOrderAttempts.executeWithOptions(
         { ...durableOptions, summary: `Settle the order attempts of plan ${plan.plan_id}` },
-        [{ plan }],
+        [{ plan, revokePermitIds }],
       );
       if (result.kind === 'found') {
         chain.event('order_lookup', `Found ${result.order.client_order_id}: ${result.order.status}`, { found: true });

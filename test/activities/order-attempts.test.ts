@@ -18,10 +18,11 @@ const activities = () => createPlanActivities({ venue: fx.venue, store: fx.store
 /** Permits for a fresh plan, and the order request that uses them. */
 async function permittedOrder(env: MockActivityEnvironment, prefix: string): Promise<PlaceOrderRequest> {
   const plan = newPlan('BTCUSDT', 'PARTIAL_25', prefix);
+  // Earlier tests placed orders without booking them: the ledger follows the exchange first.
+  await fx.store.adjustLedger({ venue: 'paper', symbol: 'BTCUSDT', target: (await fx.venue.position('BTCUSDT')).amount, who: 'test', why: 'keep in step', command: 'test' });
   const governor = (await env.run(activities().issueGovernorPermit, { plan, sequence: 1 })) as GovernorPermit;
   const p33 = (await env.run(activities().checkPositionState, { plan, sequence: 1 })) as PositionPermit;
   expect(governor.granted && p33.allow).toBe(true);
-  await fx.store.adjustLedger({ venue: 'paper', symbol: 'BTCUSDT', target: (await fx.venue.position('BTCUSDT')).amount, who: 'test', why: 'keep in step', command: 'test' });
   return { plan, governorPermitId: governor.permit_id, positionPermitId: p33.permit_id, side: 'SELL', qty: governor.computed_qty, deadline: Date.parse(governor.expires_at) };
 }
 
@@ -42,6 +43,28 @@ describe('an order attempt', () => {
     expect((await fx.store.orderAttempts(req.plan.plan_id)).map((a) => a.outcome)).toEqual(['refused']);
   });
 
+  it('after the exchange clock stepped back within the skew bound, a late request still cannot be accepted after the permits', async () => {
+    // The worker measured the clock (offset 0); the exchange clock then steps back 800 ms (< the 1,000 ms
+    // bound, within the reading's age: not measured again). The permits have 1.5 s left and the request
+    // reaches the exchange 1.8 s after it left.
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 4000, currentAttemptScheduledTimestampMs: Date.now() });
+    const req = await permittedOrder(env, 'clockstep');
+    await fx.venue.clock();
+    fx.paper.setClockOffset(-800);
+    try {
+      await addFault(fx.paper, { method: 'POST', path: '/fapi/v1/order', count: 1, action: { type: 'deliver_late', ms: 1800 } });
+      const deadline = Date.now() + 1500;
+      await caught(env.run(activities().placeOrder, { ...req, deadline }));
+      const post = (await orderLog(fx.paper)).filter((e) => e.method === 'POST').at(-1)!;
+      expect(post.outcome).toMatchObject({ type: 'error', code: -1021 });
+      // Acceptance would have been after the permits' deadline in exchange time.
+      expect(post.receivedAt).toBeGreaterThan(deadline + post.clockOffsetMs);
+    } finally {
+      fx.paper.setClockOffset(0);
+      await fx.venue.clock({ fresh: true });
+    }
+  });
+
   it('past its own deadline sends nothing and records nothing', async () => {
     const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 1000, currentAttemptScheduledTimestampMs: Date.now() });
     const req = await permittedOrder(env, 'late');
@@ -60,6 +83,63 @@ describe('an order attempt', () => {
     const again = await env.run(activities().placeOrder, req);
     expect(again).toMatchObject({ client_order_id: first.client_order_id, exchange_order_id: first.exchange_order_id, found_by_lookup: true });
     expect((await bookedOrders(fx.paper)).filter((o) => o.clientOrderId === first.client_order_id)).toHaveLength(1);
+  });
+});
+
+describe('settling an attempt', () => {
+  /** A pending attempt whose settle time is `inMs` from now (recorded as the order step records one). */
+  async function pendingAttempt(env: MockActivityEnvironment, prefix: string, inMs: number) {
+    const req = await permittedOrder(env, prefix);
+    const now = Date.now();
+    const begun = await fx.store.beginOrderAttempt({
+      planId: req.plan.plan_id, symbol: 'BTCUSDT', side: 'SELL', qty: String(req.qty), governorPermitId: req.governorPermitId,
+      positionPermitId: req.positionPermitId, exchangeTimestamp: now, recvWindowMs: 1, settlesAt: now + inMs, at: new Date(now),
+    });
+    if (!begun.ok) throw new Error(`attempt not begun: ${begun.reason}`);
+    return { req, attempt: begun.attempt };
+  }
+
+  it('believes a "not found" only for a lookup sent after the settle time, however late its answer comes', async () => {
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 10_000, currentAttemptScheduledTimestampMs: Date.now() });
+    const { req, attempt } = await pendingAttempt(env, 'slowlook', 1000);
+    // The lookup leaves before the settle time and its answer ("not there") arrives after it.
+    await addFault(fx.paper, { method: 'GET', path: '/fapi/v1/order', count: 1, action: { type: 'latency', ms: 2000 } });
+    const first = await env.run(activities().settleOrderAttempts, { plan: req.plan });
+    expect(first).toMatchObject({ kind: 'wait', clientOrderId: attempt.clientOrderId });
+    expect((await fx.store.orderAttempts(req.plan.plan_id))[0]!.outcome).toBe('pending');
+    // Asked again now (after the settle time), the same answer settles it.
+    expect(await env.run(activities().settleOrderAttempts, { plan: req.plan })).toEqual({ kind: 'settled', attempts: 1 });
+    expect((await fx.store.orderAttempts(req.plan.plan_id))[0]!.outcome).toBe('not_found');
+  });
+
+  it('revokes the round\'s permits first: a sender still on its way begins nothing afterwards', async () => {
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 4000, currentAttemptScheduledTimestampMs: Date.now() });
+    const req = await permittedOrder(env, 'fence');
+    const posts = (await orderLog(fx.paper)).filter((e) => e.method === 'POST').length;
+    expect(await env.run(activities().settleOrderAttempts, { plan: req.plan, revokePermitIds: [req.governorPermitId, req.positionPermitId] })).toEqual({ kind: 'settled', attempts: 0 });
+    const err = await caught(env.run(activities().placeOrder, req));
+    expect(err).toMatchObject({ type: 'PermitExpired' });
+    expect(err.message).toMatch(/revoked/);
+    expect((await orderLog(fx.paper)).filter((e) => e.method === 'POST').length).toBe(posts);
+  });
+
+  it('a request sent by a run from before the protocol (pc-<plan_id>, permits consumed, no attempt) is settled before anything is sent', async () => {
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 4000, currentAttemptScheduledTimestampMs: Date.now() });
+    const req = await permittedOrder(env, 'legacy');
+    // What the previous code did: consume both permits, then send the plan's one client order id.
+    await fx.store.consumePermit(req.governorPermitId, new Date());
+    await fx.store.consumePermit(req.positionPermitId, new Date());
+    const legacyId = `pc-${req.plan.plan_id}`;
+    await fx.venue.placeReduceOnlyMarketOrder({ symbol: 'BTCUSDT', side: 'SELL', qty: String(req.qty), clientOrderId: legacyId });
+    const posts = (await orderLog(fx.paper)).filter((e) => e.method === 'POST').length;
+
+    const err = await caught(env.run(activities().placeOrder, req));
+    expect(err).toMatchObject({ type: 'OrderUnsettled' });
+    expect((await orderLog(fx.paper)).filter((e) => e.method === 'POST').length).toBe(posts);
+    expect(await fx.store.orderAttempts(req.plan.plan_id)).toMatchObject([{ attemptNo: 0, clientOrderId: legacyId, outcome: 'pending' }]);
+    expect(await env.run(activities().settleOrderAttempts, { plan: req.plan })).toMatchObject({ kind: 'found', order: { client_order_id: legacyId } });
+    // The legacy workflow path (lookup of pc-<plan_id>) finds it too.
+    expect(await env.run(activities().lookupOrder, { symbol: 'BTCUSDT', clientOrderId: legacyId })).toMatchObject({ client_order_id: legacyId });
   });
 });
 

@@ -76,7 +76,7 @@ describe.each(backends)('order attempts on $name', (backend) => {
   it('does not accept permits consumed by something other than an attempt of this plan', async () => {
     const { planId, input } = await planWithPermits();
     expect(await store.consumePermit(input.governorPermitId, new Date())).toBe('consumed');
-    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'already_consumed', permitId: input.governorPermitId });
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'consumed_without_attempt', permitId: input.governorPermitId });
     expect(await store.orderAttempts(planId)).toEqual([]);
   });
 
@@ -95,10 +95,47 @@ describe.each(backends)('order attempts on $name', (backend) => {
     await expect(store.settleOrderAttempt(planId, 1, 'placed', '4000000001', null)).rejects.toThrow(/already settled as not_found/);
   });
 
+  it('rolls back a refused begin: a permit consumed before the other one refused stays unconsumed', async () => {
+    const { planId, input } = await planWithPermits();
+    await store.revokePermits(planId, [input.positionPermitId], new Date());
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'revoked', permitId: input.positionPermitId });
+    expect((await store.permitsForPlan(planId)).map((p) => p.consumedAt)).toEqual([null, null]);
+  });
+
+  it('revoked permits begin nothing, also for a plan whose earlier attempt under them was refused', async () => {
+    const { planId, input } = await planWithPermits();
+    await store.beginOrderAttempt(input);
+    await store.settleOrderAttempt(planId, 1, 'refused', null, '429');
+    await store.revokePermits(planId, [input.governorPermitId, input.positionPermitId], new Date());
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'revoked' });
+  });
+
+  it('a re-used permit is checked again: trading paused since the first attempt refuses the next', async () => {
+    const { planId, input } = await planWithPermits();
+    await store.beginOrderAttempt(input);
+    await store.settleOrderAttempt(planId, 1, 'refused', null, '429');
+    await store.setTradingState({ scope: `plan:${planId}`, state: 'paused', who: 'test', why: 'hold' });
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'trading_paused' });
+  });
+
+  it('permits consumed with no attempt recorded (a pre-protocol run) are refused, and attempt 0 stands for that run', async () => {
+    const { planId, input } = await planWithPermits();
+    await store.consumePermit(input.governorPermitId, new Date());
+    await store.consumePermit(input.positionPermitId, new Date());
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'consumed_without_attempt' });
+    const legacy = await store.recordLegacyAttempt({ ...input, settlesAt: input.settlesAt });
+    expect(legacy).toMatchObject({ attemptNo: 0, clientOrderId: `pc-${planId}`, outcome: 'pending' });
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: false, reason: 'unsettled_attempt', attempt: { attemptNo: 0 } });
+    await store.settleOrderAttempt(planId, 0, 'not_found', null, 'after its window');
+    expect(await store.beginOrderAttempt(input)).toMatchObject({ ok: true, attempt: { attemptNo: 1, clientOrderId: `pc1-${planId}` } });
+  });
+
   it('lets exactly one of several racing begins through', async () => {
     const { planId, input } = await planWithPermits();
     const results = await Promise.all([store, second, store, second, store].map((s) => s.beginOrderAttempt(input)));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
+    // The others were told an attempt is open: never "permit consumed, nothing sent".
+    expect(results.filter((r) => !r.ok).map((r) => r.reason)).toEqual(Array(4).fill('unsettled_attempt'));
     expect(await store.orderAttempts(planId)).toHaveLength(1);
   });
 
