@@ -56,8 +56,8 @@ export function temporalLogLevel(raw: string | undefined): LogLevel {
 /** Activity task tokens complete the activity when presented to Temporal: never written to logs. */
 const DROPPED_META = new Set(['taskToken']);
 
-/** JSON cannot carry bigint (log timestamps, some core fields): written as decimal strings. */
-function jsonSafe(meta: LogMetadata | undefined): Record<string, unknown> {
+/** JSON cannot carry bigint (log timestamps, some core fields): written as decimal strings. Task tokens are dropped. */
+export function jsonSafe(meta: LogMetadata | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(meta ?? {})) {
     if (!DROPPED_META.has(key)) out[key] = typeof value === 'bigint' ? value.toString() : value;

@@ -1,5 +1,6 @@
 // The Temporal runtime of this process: installed once, before any connection is made.
-import { DefaultLogger, Runtime, type LogLevel, type Logger } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type Logger } from '@temporalio/worker';
+import { jsonSafe } from './logging.js';
 import { CHAIN_LATENCY_BUCKETS_MS, METRIC_NAMES } from './metrics.js';
 
 let installed = false;
@@ -13,10 +14,16 @@ export interface TemporalRuntimeOptions {
   shutdownSignals?: NodeJS.Signals[];
 }
 
+/** One text line for stderr (`up`, `demo`, the embedded stack): the same metadata rules as the JSON log, task tokens dropped. */
+export function stderrLine(entry: LogEntry): string {
+  const meta = entry.meta ? ` ${JSON.stringify(jsonSafe(entry.meta))}` : '';
+  return `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${meta}\n`;
+}
+
 function stderrLogger(env: NodeJS.ProcessEnv): Logger {
   const level = (env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel;
   return new DefaultLogger(level, (entry) => {
-    process.stderr.write(`${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${entry.meta ? ` ${JSON.stringify(entry.meta, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}` : ''}\n`);
+    process.stderr.write(stderrLine(entry));
   });
 }
 
