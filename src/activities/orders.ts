@@ -128,9 +128,8 @@ export async function placeOrder(deps: OrderDeps, req: PlaceOrderRequest): Promi
     permitDeadlineMs: req.deadline,
     attemptEndsMs,
     exchangeTimeoutMs: deps.venue.requestTimeoutMs,
-    // The protocol allows the estimate to be off by the skew bound (the exchange clock may have stepped
-    // since it was measured), not only by what the last measurement showed.
-    clockUncertaintyMs: Math.max(clock.uncertaintyMs, deps.settings.clockSkewBoundMs),
+    clockUncertaintyMs: clock.uncertaintyMs,
+    clockSkewBoundMs: deps.settings.clockSkewBoundMs,
   });
   if (recvWindowMs < 1) {
     throw ApplicationFailure.nonRetryable(`no time left to send the order (permits end in ${req.deadline - nowMs} ms, this attempt in ${attemptEndsMs - nowMs} ms); nothing sent`, FailureTypes.permitExpired);

@@ -48,18 +48,23 @@ export interface RecvWindowInput {
   /** When this activity attempt times out, worker clock (ms). */
   attemptEndsMs: number;
   exchangeTimeoutMs: number;
-  /** Error bound of the current exchange-clock estimate (ms). */
+  /** Error of the current exchange-clock estimate as measured (ms). */
   clockUncertaintyMs: number;
+  /** The largest error the protocol allows the estimate (EXCHANGE_CLOCK_SKEW_BOUND_MS). */
+  clockSkewBoundMs: number;
 }
 
 /**
- * The request's recvWindow: it ends before the earliest permit expiry, before this attempt times out and
- * before the HTTP request gives up, each less the clock estimate's error. After that the exchange refuses
- * it (-1021), however late it arrives: a request we stopped waiting for cannot execute behind our back.
+ * The request's recvWindow. Safety (invariant 2): it ends before the earliest permit expiry less the skew
+ * bound, so however the exchange clock moved within the bound since it was measured, the exchange refuses
+ * the request after the permits expired. Shorter settles: it also ends before this attempt times out and
+ * before the HTTP request gives up (less the measured error), so a request we stopped waiting for is
+ * soon refused however late it arrives.
  */
 export function recvWindowFor(i: RecvWindowInput): number {
-  const until = Math.min(i.permitDeadlineMs, i.attemptEndsMs, i.nowMs + i.exchangeTimeoutMs);
-  return Math.min(MAX_RECV_WINDOW_MS, Math.floor(until - i.nowMs - i.clockUncertaintyMs));
+  const untilPermits = i.permitDeadlineMs - Math.max(i.clockSkewBoundMs, i.clockUncertaintyMs);
+  const untilGivenUp = Math.min(i.attemptEndsMs, i.nowMs + i.exchangeTimeoutMs) - i.clockUncertaintyMs;
+  return Math.min(MAX_RECV_WINDOW_MS, Math.floor(Math.min(untilPermits, untilGivenUp) - i.nowMs));
 }
 
 export interface AttemptWindow {

@@ -24,16 +24,20 @@ describe('order timing settings', () => {
 });
 
 describe('recvWindow', () => {
-  const base = { nowMs: 1_000_000, permitDeadlineMs: 1_014_000, attemptEndsMs: 1_010_000, exchangeTimeoutMs: 5_000, clockUncertaintyMs: 3 };
+  const base = { nowMs: 1_000_000, permitDeadlineMs: 1_014_000, attemptEndsMs: 1_010_000, exchangeTimeoutMs: 5_000, clockUncertaintyMs: 3, clockSkewBoundMs: 1_000 };
 
-  it('ends before the HTTP timeout, the attempt and the permits, less the clock error', () => {
+  it('ends before the HTTP timeout and the attempt, less the measured clock error', () => {
     expect(recvWindowFor(base)).toBe(4_997);
     expect(recvWindowFor({ ...base, attemptEndsMs: 1_002_000 })).toBe(1_997);
-    expect(recvWindowFor({ ...base, permitDeadlineMs: 1_000_500 })).toBe(497);
+  });
+
+  it('ends before the permits less the whole skew bound: the exchange clock may have stepped since it was measured', () => {
+    expect(recvWindowFor({ ...base, permitDeadlineMs: 1_003_000 })).toBe(2_000);
+    expect(recvWindowFor({ ...base, permitDeadlineMs: 1_003_000, clockUncertaintyMs: 1_200 })).toBe(1_800);
   });
 
   it('is below 1 when no time is left (nothing may be sent)', () => {
-    expect(recvWindowFor({ ...base, permitDeadlineMs: 1_000_002 })).toBeLessThan(1);
+    expect(recvWindowFor({ ...base, permitDeadlineMs: 1_001_000 })).toBeLessThan(1);
   });
 
   it('never exceeds Binance’s 60 s', () => {
