@@ -1,7 +1,7 @@
 // Launches the Temporal CLI's dev server (server + Web UI + SQLite file) with the project's search
 // attributes registered, and stops it by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../src/workflows/definitions.js';
@@ -41,8 +41,24 @@ export function devServerArgs(opts: { dbFile: string; port: number; uiPort: numb
   return args;
 }
 
+/** A port picked free can be taken by another process before the server binds it: a few fresh picks. */
+const PORT_RACE_RETRIES = 3;
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   mkdirSync(opts.dataDir, { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      const portsArePicked = !opts.port && (opts.uiPort === false || !opts.uiPort);
+      if (!(err instanceof PortTakenError) || !portsArePicked || attempt >= PORT_RACE_RETRIES) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(opts: DevServerOptions): Promise<DevServer> {
   const port = opts.port || (await freePort());
   const uiPort = opts.uiPort === false ? false : opts.uiPort || (await freePort());
   const namespace = opts.namespace ?? 'default';
@@ -58,9 +74,18 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await waitUntilServing(address, namespace, child, opts.readyTimeoutMs ?? 60_000, logFile);
   } catch (err) {
     await stop();
+    if (child.exitCode !== null && /address already in use/i.test(readLog(logFile))) throw new PortTakenError(String(err));
     throw err;
   }
   return { address, namespace, uiUrl: uiPort === false ? null : `http://127.0.0.1:${uiPort}`, pid: child.pid ?? -1, logFile, stop };
+}
+
+function readLog(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').slice(-20_000);
+  } catch {
+    return '';
+  }
 }
 
 async function waitUntilServing(address: string, namespace: string, child: ChildProcess, timeoutMs: number, logFile: string): Promise<void> {
