@@ -76,7 +76,7 @@ export interface SafetyFigures {
   plans_unsettled: number;
   /** Symbols whose ledger position differs from the exchange's at the end. */
   symbols_ledger_mismatch: number;
-  /** Exchange orders booked more than once, plus plans with fills of two different orders. */
+  /** Exchange orders whose fills (increments) add up to more than it executed, plus plans with fills of two different orders. */
   double_booked_fills: number;
 }
 
@@ -185,12 +185,16 @@ export function computeFigures(r: CampaignRecords): { figures: SafetyFigures; de
     set.add(f.exchangeOrderId);
     ordersPerPlanFilled.set(f.planId, set);
   }
-  const doubleBooked = [
-    ...[...fillsPerOrder.entries()].filter(([, n]) => n > 1).map(([id, n]) => ({ key: `order ${id}`, fills: n })),
-    ...[...ordersPerPlanFilled.entries()].filter(([, s]) => s.size > 1).map(([planId, s]) => ({ key: `plan ${planId}`, fills: s.size })),
-  ];
   const bookedQty = new Map<string, Decimal>();
   for (const f of r.fills) bookedQty.set(f.exchangeOrderId, (bookedQty.get(f.exchangeOrderId) ?? new Decimal(0)).plus(f.qty));
+  // Several fills of one order are its increments (booked by cumulative executed quantity): double booked
+  // only when together they exceed what the exchange executed for it.
+  const executed = new Map(orders.map((o) => [String(o.orderId), new Decimal(o.executedQty)]));
+  const overBooked = (id: string) => !(executed.get(id)?.gte(bookedQty.get(id) ?? 0) ?? false);
+  const doubleBooked = [
+    ...[...fillsPerOrder.entries()].filter(([id, n]) => n > 1 && overBooked(id)).map(([id, n]) => ({ key: `order ${id}`, fills: n })),
+    ...[...ordersPerPlanFilled.entries()].filter(([, s]) => s.size > 1).map(([planId, s]) => ({ key: `plan ${planId}`, fills: s.size })),
+  ];
   const notBooked = orders.filter((o) => !bookedQty.has(String(o.orderId))).map((o) => o.clientOrderId);
   const qtyMismatch = orders
     .filter((o) => bookedQty.has(String(o.orderId)) && !bookedQty.get(String(o.orderId))!.eq(o.executedQty))

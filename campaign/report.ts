@@ -8,7 +8,7 @@ const SAFETY_ROWS: Array<{ key: keyof CampaignReport; what: string; ok: (r: Camp
   { key: 'orders_without_attempt', what: 'executed orders with no recorded attempt/permits/log entry', ok: (r) => r.orders_without_attempt === 0 },
   { key: 'plans_unsettled', what: 'plans still open + attempts still pending in the store', ok: (r) => r.plans_unsettled === 0 },
   { key: 'symbols_ledger_mismatch', what: 'symbols whose ledger ≠ exchange position at the end', ok: (r) => r.symbols_ledger_mismatch === 0 },
-  { key: 'double_booked_fills', what: 'orders booked twice + plans with fills of two orders', ok: (r) => r.double_booked_fills === 0 },
+  { key: 'double_booked_fills', what: 'orders booked beyond their execution + plans with fills of two orders', ok: (r) => r.double_booked_fills === 0 },
   { key: 'worker_kills', what: 'SIGKILLs of live worker processes', ok: (r) => r.worker_kills >= r.worker_kills_asked },
 ];
 

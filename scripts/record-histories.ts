@@ -2,7 +2,8 @@
 // deliberate, versioned change to the workflow: `npx tsx scripts/record-histories.ts`. Keep the fixtures
 // of the previous shapes under another name so that plans started on older code keep replaying:
 // v1-activities-* (permit checks and booking as regular activities, before the local-steps patch),
-// v2-local-steps-* (one client order id per plan, before the order-attempts patch).
+// v2-local-steps-* (one client order id per plan, before the order-attempts patch), v3-order-attempts-*
+// (a fill booked once per order and an open order looked up at most 30 times, before the cumulative-fills patch).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,13 @@ try {
   const unclear = { ...denied, plan_id: 'replay-unclear', action: 'PARTIAL_50' as const };
   await startPlanWorkflow(stack.client, unclear, { taskQueue: stack.taskQueue, policy: stack.policy });
   await stack.client.workflow.getHandle(workflowIdForPlan(unclear.plan_id)).result();
-  for (const [name, planId] of [['seed-executed', seed.plan_id], ['denied', denied.plan_id], ['order-settled', unclear.plan_id]] as const) {
+  // An order that fills partly at once and the rest later: booked at once, followed (timers, lookups), the rest booked.
+  await fetch(`${stack.paper!.url}/_paper/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method: 'POST', path: '/fapi/v1/order', action: { type: 'partial_fill', ratio: 0.4, restAfterMs: 1500 } }) });
+  const partial = { ...denied, plan_id: 'replay-partial', action: 'PARTIAL_50' as const };
+  await startPlanWorkflow(stack.client, partial, { taskQueue: stack.taskQueue, policy: stack.policy });
+  await stack.client.workflow.getHandle(workflowIdForPlan(partial.plan_id)).result();
+  const recorded = [['seed-executed', seed.plan_id], ['denied', denied.plan_id], ['order-settled', unclear.plan_id], ['partial-fill', partial.plan_id]] as const;
+  for (const [name, planId] of recorded) {
     // Binary protobuf, encoded and decoded by @temporalio/proto's own types (the JSON route crosses two
     // copies of protobufjs that npm does not dedupe, see test/replay/replay.test.ts).
     const history = await stack.client.workflow.getHandle(workflowIdForPlan(planId)).fetchHistory();

@@ -40,6 +40,10 @@ export interface PlacedOrder extends OrderSummary {
   acknowledged_at: string;
 }
 
+/**
+ * Books what the order has executed so far: order.filled_qty is its cumulative executed quantity (the
+ * exchange's executedQty), and only the increment over what is already booked for the order is recorded.
+ */
 export interface BookFillRequest {
   plan: Plan;
   order: PlacedOrder;

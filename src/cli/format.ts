@@ -14,6 +14,7 @@ const LAYER_BY_KIND: Record<string, string> = {
   order_unclear: 'Exchange',
   order_lookup: 'Exchange',
   order_placed: 'Exchange',
+  order_update: 'Exchange',
   fill_booked: 'Ledger',
   outcome: 'Outcome',
 };

@@ -6,7 +6,8 @@ import { decimalString, isoTimestamp, optionalText, parseInput, positiveDecimal,
 import { normalizeDecimal, toIso } from './values.js';
 
 /*
- * The position of a (venue, symbol) is the sum of its journal: fills (BUY +qty, SELL -qty) and
+ * The position of a (venue, symbol) is the sum of its journal: fills (BUY +qty, SELL -qty; an order's
+ * fills are the increments of its cumulative executed quantity, one row per increment booked) and
  * adjustments (delta). ledger_positions holds that sum, updated in the same transaction as the
  * journal row; every writer first locks the position row, so concurrent writers serialize.
  */
@@ -53,16 +54,25 @@ export async function ledgerPositions(db: Db): Promise<LedgerPosition[]> {
   return rows.map((r) => ({ venue: r.venue, symbol: r.symbol, position: normalizeDecimal(r.position), updatedAt: toIso(r.updated_at) }));
 }
 
+/**
+ * Books what an exchange order executed beyond what is already booked for it: `qty` is the order's
+ * cumulative executed quantity, the fill recorded is the increment (at the order's average price as given).
+ * Under the position's lock, so concurrent or repeated bookings of one order book each increment once; a
+ * cumulative quantity at or below what is booked books nothing.
+ */
 export async function bookFill(db: Db, input: FillInput): Promise<{ booked: boolean; position: string }> {
   const f = parseInput('bookFill', fillSchema, input);
   return db.transaction(async (tx) => {
     const before = await lockPosition(tx, f.venue, f.symbol);
     const inserted = await tx.query<{ position_after: string }>(
-      `INSERT INTO ledger_fills (venue, symbol, plan_id, client_order_id, exchange_order_id, side, qty, price,
+      `INSERT INTO ledger_fills (venue, symbol, plan_id, client_order_id, exchange_order_id, side, qty, cum_qty, price,
                                  filled_at, booked_at, position_before, position_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8::numeric, $9::timestamptz, ${NOW_MS}, $10::numeric,
-               $10::numeric + CASE $6 WHEN 'BUY' THEN $7::numeric ELSE -$7::numeric END)
-       ON CONFLICT (venue, exchange_order_id) DO NOTHING
+       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::numeric - b.booked, $7::numeric, $8::numeric,
+              $9::timestamptz, ${NOW_MS}, $10::numeric,
+              $10::numeric + CASE $6::text WHEN 'BUY' THEN $7::numeric - b.booked ELSE b.booked - $7::numeric END
+       FROM (SELECT coalesce(max(cum_qty), 0) AS booked FROM ledger_fills WHERE venue = $1::text AND exchange_order_id = $5::text) b
+       WHERE $7::numeric > b.booked
+       ON CONFLICT (venue, exchange_order_id, cum_qty) DO NOTHING
        RETURNING position_after::text AS position_after`,
       [f.venue, f.symbol, f.planId, f.clientOrderId, f.exchangeOrderId, f.side, f.qty, f.price, f.filledAt, before],
     );
@@ -185,7 +195,7 @@ function toAdjustment(r: AdjustmentRow): Adjustment {
 }
 
 const FILL_COLUMNS = `fill_id::text AS fill_id, venue, symbol, plan_id, client_order_id, exchange_order_id, side,
-  qty::text AS qty, price::text AS price, filled_at, booked_at,
+  qty::text AS qty, cum_qty::text AS cum_qty, price::text AS price, filled_at, booked_at,
   position_before::text AS position_before, position_after::text AS position_after`;
 
 interface FillRow {
@@ -197,6 +207,7 @@ interface FillRow {
   exchange_order_id: string;
   side: 'BUY' | 'SELL';
   qty: string;
+  cum_qty: string;
   price: string;
   filled_at: Date;
   booked_at: Date;
@@ -214,6 +225,7 @@ function toFill(r: FillRow): Fill {
     exchangeOrderId: r.exchange_order_id,
     side: r.side,
     qty: normalizeDecimal(r.qty),
+    cumQty: normalizeDecimal(r.cum_qty),
     price: normalizeDecimal(r.price),
     filledAt: toIso(r.filled_at),
     bookedAt: toIso(r.booked_at),

@@ -161,7 +161,24 @@ CREATE INDEX order_attempts_pending ON order_attempts (plan_id) WHERE outcome = 
 ALTER TABLE permits ADD COLUMN revoked_at timestamptz;
 `;
 
+// Fills are booked by the order's cumulative executed quantity: each booking records the increment over what
+// was booked for the order before (qty) and the cumulative quantity it brings the order to (cum_qty), so a
+// partially filled order books its rest later, once per increment. Rows booked before this held a whole
+// order each: their cumulative quantity is their quantity (the append-only trigger is paused for that
+// backfill only, inside this migration's transaction).
+const cumulativeFills = `
+ALTER TABLE ledger_fills ADD COLUMN cum_qty numeric;
+ALTER TABLE ledger_fills DISABLE TRIGGER ledger_fills_append_only;
+UPDATE ledger_fills SET cum_qty = qty;
+ALTER TABLE ledger_fills ENABLE TRIGGER ledger_fills_append_only;
+ALTER TABLE ledger_fills ALTER COLUMN cum_qty SET NOT NULL;
+ALTER TABLE ledger_fills ADD CONSTRAINT ledger_fills_cum_qty_check CHECK (cum_qty >= qty);
+ALTER TABLE ledger_fills DROP CONSTRAINT ledger_fills_venue_exchange_order_id_key;
+ALTER TABLE ledger_fills ADD CONSTRAINT ledger_fills_order_cum_qty_key UNIQUE (venue, exchange_order_id, cum_qty);
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'ledger, permit log, trading state', sql: journalGuard + ledger + permits + tradingState },
   { version: 2, name: 'plan claims, order attempts', sql: planClaims + orderAttempts },
+  { version: 3, name: 'fills booked by cumulative executed quantity', sql: cumulativeFills },
 ];

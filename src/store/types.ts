@@ -3,7 +3,10 @@ export type TradingMode = 'running' | 'paused';
 export type PermitLayer = 'governor' | 'p33';
 export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found' | 'trading_paused' | 'revoked';
 
-/** Decimals are strings, normalized ("0.016", "0", "-0.5"); times are UTC ISO strings with ms. */
+/**
+ * What an exchange order has executed so far, to be booked. Decimals are strings, normalized ("0.016",
+ * "0", "-0.5"); times are UTC ISO strings with ms.
+ */
 export interface FillInput {
   venue: string;
   symbol: string;
@@ -11,12 +14,26 @@ export interface FillInput {
   clientOrderId: string;
   exchangeOrderId: string;
   side: Side;
+  /**
+   * The order's cumulative executed quantity (the exchange's executedQty): bookFill books the increment
+   * over what is already booked for (venue, exchangeOrderId), once. For an order filled in one go this is
+   * its quantity.
+   */
   qty: string;
+  /**
+   * The order's average price at this cumulative quantity; the increment is booked at it (exact prices per
+   * increment would need the order's trade list, which the ledger does not use: it books quantities).
+   */
   price: string;
   filledAt: string;
 }
 
+/** One booked increment of an order's fills. */
 export interface Fill extends FillInput {
+  /** The increment this row booked (its cumulative quantity minus the one booked before it). */
+  qty: string;
+  /** The order's cumulative executed quantity after this row. */
+  cumQty: string;
   fillId: string;
   bookedAt: string;
   positionBefore: string;
@@ -124,6 +141,7 @@ export interface Store {
 
   ledgerPosition(venue: string, symbol: string): Promise<string>;
   ledgerPositions(): Promise<LedgerPosition[]>;
+  /** Books the increment of f.qty (cumulative) over what is booked for the order; booked: false when there is none. */
   bookFill(f: FillInput): Promise<{ booked: boolean; position: string }>;
   adjustLedger(a: AdjustmentInput): Promise<AdjustmentResult>;
   adjustmentHistory(venue: string, symbol: string): Promise<Adjustment[]>;

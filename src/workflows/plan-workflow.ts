@@ -1,5 +1,6 @@
 // The permit chain of one EXECUTE plan: governor and position-check permits, TTL enforced by the
-// workflow, a reduce-only order sent at most once, the fill booked once. Deterministic code only.
+// workflow, a reduce-only order sent at most once, its fills booked by cumulative executed quantity until it
+// is final. Deterministic code only.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -15,7 +16,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
-import type { PlanActivities, PlacedOrder } from '../activities/types.js';
+import type { BookedFill, PlanActivities, PlacedOrder } from '../activities/types.js';
 import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
 import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
@@ -51,7 +52,8 @@ const durableActivities = proxyActivities<PlanActivities>(durableOptions);
  * without a round trip through the server's task queues (one workflow task and two activity dispatches
  * fewer per plan, and one billable action for all of them, docs/benchmarks.md). Safe to repeat: a permit
  * is recorded once per permit id and a re-run answers with the permit as first recorded (its decision and
- * expiry, the ones the consume checks), and a fill is booked once per exchange order id. The order itself
+ * expiry, the ones the consume checks), and a fill is booked once per exchange order id (under the
+ * cumulative-fills patch: once per increment of the order's cumulative executed quantity). The order itself
  * stays a regular activity: its attempt count is the server's, which the lookup-before-re-send relies on.
  *
  * Plans whose history predates this patch keep replaying their regular activities.
@@ -63,6 +65,13 @@ const LOCAL_STEPS_PATCH = 'local-permits-and-booking';
  * order id and lookup-on-timeout.
  */
 const ORDER_ATTEMPTS_PATCH = 'order-attempts-settled';
+/**
+ * Fills booked by the order's cumulative executed quantity: what is filled is booked as soon as the order is
+ * known, then the order is looked up (backing off) and each new cumulative quantity booked until the order
+ * is final, with no limit on look-ups. Plans whose history predates it look an open order up at most
+ * MAX_ORDER_FOLLOW_UPS times and book it once.
+ */
+const CUMULATIVE_FILLS_PATCH = 'cumulative-fills';
 const localPermitActivities = proxyLocalActivities<PlanActivities>(permitOptions);
 const localDurableActivities = proxyLocalActivities<PlanActivities>(durableOptions);
 
@@ -282,7 +291,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return found ? { kind: 'placed', order: found } : { kind: 'expired' };
   };
 
-  /** A market order normally answers FILLED; one still open is looked up until it reaches a final state. */
+  /** Before CUMULATIVE_FILLS_PATCH: an order still open is looked up at most MAX_ORDER_FOLLOW_UPS times. */
   const untilFinal = async (placed: PlacedOrder): Promise<PlacedOrder> => {
     let order = placed;
     for (let look = 1; !FINAL_ORDER_STATUSES.includes(order.status) && look <= MAX_ORDER_FOLLOW_UPS; look++) {
@@ -295,8 +304,54 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return order;
   };
 
+  const bookFilled = async (order: PlacedOrder): Promise<BookedFill> => {
+    chain.stage('booking');
+    const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} (cumulative) ${plan.symbol} (order ${order.exchange_order_id})` };
+    const booking = patched(LOCAL_STEPS_PATCH) ? localDurableActivities : durableActivities;
+    const booked = await booking.bookFill.executeWithOptions(bookOptions, [{ plan, order }]);
+    const filled = order.filled_qty < order.qty ? ` (${order.filled_qty} of ${order.qty} filled so far)` : '';
+    chain.event('fill_booked', `Ledger ${plan.symbol} now ${booked.ledger_amt}${filled}${booked.booked ? '' : ' (fill was already booked)'}`, { ...booked, cum_qty: order.filled_qty });
+    return booked;
+  };
+
+  /** Books what the order has filled, then follows it until it is final, booking each new cumulative quantity. */
+  const bookCumulative = async (placed: PlacedOrder): Promise<ChainState> => {
+    let order = placed;
+    chain.state.order = order;
+    if (chain.state.permits.governor) chain.state.permits.governor.consumed = true;
+    chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
+    let bookedQty = 0;
+    let ledger: number | null = null;
+    const bookNew = async (): Promise<void> => {
+      if (order.filled_qty <= bookedQty) return;
+      ledger = (await bookFilled(order)).ledger_amt;
+      bookedQty = order.filled_qty;
+    };
+    await bookNew();
+    let delay = ORDER_FOLLOW_UP_MS;
+    for (let look = 1; !FINAL_ORDER_STATUSES.includes(order.status); look++) {
+      chain.stage('booking', `Order ${order.client_order_id} is ${order.status}: ${order.filled_qty} of ${order.qty} filled and booked; looking again in ${delay / 1000} s`);
+      await sleep(delay, { summary: `Order ${order.client_order_id} is ${order.status} (${order.filled_qty}/${order.qty}): looking again` });
+      delay = Math.min(delay * 2, MAX_ORDER_FOLLOW_UP_MS);
+      const seen = await durableActivities.lookupOrder.executeWithOptions(
+        { ...durableOptions, summary: `Lookup order ${order.client_order_id} until it is final (${look})` },
+        [{ symbol: plan.symbol, clientOrderId: order.client_order_id }],
+      );
+      if (seen === null) continue; // a lagging read: the order was placed, keep looking
+      if (seen.status !== order.status || seen.filled_qty !== order.filled_qty) {
+        chain.event('order_update', `Order ${seen.client_order_id} ${seen.side} ${seen.filled_qty}/${seen.qty} @ ${seen.avg_price}: ${seen.status}`, { exchange_order_id: seen.exchange_order_id });
+      }
+      order = seen;
+      chain.state.order = order;
+      await bookNew();
+    }
+    if (order.filled_qty <= 0) return chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
+    return chain.finish('EXECUTED', null, `Executed: ${order.side} ${order.filled_qty} ${plan.symbol} @ ${order.avg_price}; ledger ${ledger}`);
+  };
+
   const book = async (placed: PlacedOrder): Promise<ChainState> => {
     chain.markDecided();
+    if (patched(CUMULATIVE_FILLS_PATCH)) return bookCumulative(placed);
     const order = FINAL_ORDER_STATUSES.includes(placed.status) ? placed : await untilFinal(placed);
     chain.state.order = order;
     if (chain.state.permits.governor) chain.state.permits.governor.consumed = true;
@@ -386,3 +441,4 @@ const MIN_SETTLE_WAIT_MS = 100;
 const MAX_SETTLE_RETRY_MS = 60_000;
 const SETTLE_FAILURE_EVENT_EVERY = 10;
 const MAX_ORDER_FOLLOW_UPS = 30;
+const MAX_ORDER_FOLLOW_UP_MS = 60_000;

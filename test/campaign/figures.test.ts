@@ -101,6 +101,14 @@ describe('campaign figures', () => {
     expect(late.details.after_permit_expiry[0]).toMatchObject({ clientOrderId: 'pc1-p1', lateByMs: 699, attemptNo: 1 });
   });
 
+  it('count the increments of a partially filled order as one booking of it', () => {
+    const r = clean();
+    const fills = [{ ...r.fills[0]!, qty: '0.4' }, { ...r.fills[0]!, qty: '0.6' }];
+    const { figures, details } = computeFigures({ ...r, fills });
+    expect(figures.double_booked_fills).toBe(0);
+    expect(details.fills_qty_mismatch).toEqual([]);
+  });
+
   it('count open plans and pending attempts, ledger differences and double bookings', () => {
     const r = clean();
     const { figures, details } = computeFigures({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, StoreInputError, type Store } from '../../src/store/index.js';
 import { migrate } from '../../src/store/migrate.js';
+import { migrations as allMigrations } from '../../src/store/migrations.js';
 import { openDb } from '../../src/store/store.js';
 import { embeddedBackend, postgresBackend, type Backend } from './backends.js';
 import { fill, newPlanId, newSymbol, permit, VENUE } from './fixtures.js';
@@ -102,6 +103,47 @@ describe.each(backends)('store on $name', (backend) => {
       const journal = (await Promise.all(fills.map((f) => store.fillsForPlan(f.planId)))).flat();
       const chain = journal.sort((a, b) => Number(a.fillId) - Number(b.fillId));
       chain.forEach((f, i) => expect(f.positionBefore).toBe(i === 0 ? '0' : chain[i - 1]?.positionAfter));
+    });
+
+    describe('by cumulative executed quantity per order', () => {
+      it('books a partial fill, then the rest once the order reports its full cumulative quantity', async () => {
+        const symbol = newSymbol();
+        await store.bookFill(fill({ symbol, qty: '2' }));
+        const partial = fill({ symbol, side: 'SELL', qty: '0.4', price: '60000' });
+        expect(await store.bookFill(partial)).toEqual({ booked: true, position: '1.6' });
+        expect(await store.bookFill(partial)).toEqual({ booked: false, position: '1.6' });
+        const full = { ...partial, qty: '1.0', price: '60500' };
+        expect(await store.bookFill(full)).toEqual({ booked: true, position: '1' });
+        expect(await store.bookFill(full)).toEqual({ booked: false, position: '1' });
+        expect(await store.bookFill(partial)).toEqual({ booked: false, position: '1' }); // a late, smaller cumulative
+
+        const fills = await store.fillsForPlan(partial.planId);
+        expect(fills.map((f) => [f.exchangeOrderId, f.qty, f.cumQty, f.price, f.positionBefore, f.positionAfter])).toEqual([
+          [partial.exchangeOrderId, '0.4', '0.4', '60000', '2', '1.6'],
+          [partial.exchangeOrderId, '0.6', '1', '60500', '1.6', '1'],
+        ]);
+        expect(await store.ledgerPosition(VENUE, symbol)).toBe('1');
+      });
+
+      it('books nothing for a smaller cumulative quantity after a larger one', async () => {
+        const symbol = newSymbol();
+        const f = fill({ symbol, qty: '0.5' });
+        expect(await store.bookFill(f)).toEqual({ booked: true, position: '0.5' });
+        expect(await store.bookFill({ ...f, qty: '0.2' })).toEqual({ booked: false, position: '0.5' });
+        expect((await store.fillsForPlan(f.planId)).map((x) => x.qty)).toEqual(['0.5']);
+      });
+
+      it('books one increment once when bookings of the same cumulative quantity race on two Stores', async () => {
+        const symbol = newSymbol();
+        const partial = fill({ symbol, qty: '0.4' });
+        const full = { ...partial, qty: '1' };
+        const first = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? second : store).bookFill(partial)));
+        expect(first.filter((r) => r.booked)).toHaveLength(1);
+        const rest = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? store : second).bookFill(i % 3 ? full : partial)));
+        expect(rest.filter((r) => r.booked)).toHaveLength(1);
+        expect((await store.fillsForPlan(partial.planId)).map((f) => [f.qty, f.cumQty])).toEqual([['0.4', '0.4'], ['0.6', '1']]);
+        expect(await store.ledgerPosition(VENUE, symbol)).toBe('1');
+      });
     });
 
     it('records every adjustment with before, after, delta, who, why and its cause', async () => {
@@ -322,9 +364,38 @@ describe.each(backends)('store on $name', (backend) => {
       try {
         expect(await migrate(db, cfg.schema ?? 'public')).toEqual([]);
         const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-        expect(rows.map((r) => Number(r.version))).toEqual([1, 2]);
+        expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3]);
       } finally {
         await db.close();
+      }
+    });
+
+    it('migration 3 backfills fills booked before it as whole orders (cumulative quantity = quantity)', async () => {
+      const cfg = await backend.isolatedConfig();
+      const symbol = newSymbol();
+      const db = openDb(cfg);
+      try {
+        await migrate(db, cfg.schema ?? 'public', allMigrations.slice(0, 2));
+        await db.query(
+          `INSERT INTO ledger_fills (venue, symbol, plan_id, client_order_id, exchange_order_id, side, qty, price, filled_at,
+                                     booked_at, position_before, position_after)
+           VALUES ($1, $2, 'p-old', 'c-old', 'e-old', 'BUY', 0.062, 60000, now(), now(), 0, 0.062)`,
+          [VENUE, symbol],
+        );
+        await db.query(`INSERT INTO ledger_positions (venue, symbol, position, updated_at) VALUES ($1, $2, 0.062, now())`, [VENUE, symbol]);
+        expect(await migrate(db, cfg.schema ?? 'public')).toEqual([3]);
+        await expect(db.query('UPDATE ledger_fills SET qty = 1')).rejects.toThrow(/append-only/);
+      } finally {
+        await db.close();
+      }
+      const migrated = await openStore(cfg);
+      try {
+        expect((await migrated.fillsForPlan('p-old')).map((f) => [f.qty, f.cumQty])).toEqual([['0.062', '0.062']]);
+        const old = fill({ symbol, planId: 'p-old', clientOrderId: 'c-old', exchangeOrderId: 'e-old', qty: '0.062' });
+        expect(await migrated.bookFill(old)).toEqual({ booked: false, position: '0.062' });
+        expect(await migrated.bookFill({ ...old, qty: '0.1' })).toEqual({ booked: true, position: '0.1' });
+      } finally {
+        await migrated.close();
       }
     });
 

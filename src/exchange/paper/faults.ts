@@ -21,10 +21,11 @@ const actionSchema = z.discriminatedUnion('type', [
     answer: z.enum(['503', '-1007']).default('503'),
   }),
   z.strictObject({ type: z.literal('lookup_stale'), ms: durationMs }),
+  z.strictObject({ type: z.literal('partial_fill'), ratio: z.number().gt(0).lt(1), restAfterMs: durationMs }),
 ]);
 
 /** Faults that act on the order a request places: they make sense on the order endpoint only. */
-const ORDER_PLACEMENT_ONLY: ReadonlySet<string> = new Set(['unknown_then_execute', 'lookup_stale']);
+const ORDER_PLACEMENT_ONLY: ReadonlySet<string> = new Set(['unknown_then_execute', 'lookup_stale', 'partial_fill']);
 
 export const faultInputSchema = z
   .strictObject({

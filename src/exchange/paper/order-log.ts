@@ -4,9 +4,11 @@ export type OrderOutcome =
   | { type: 'pending' }
   /**
    * The request made an order. `executedAt` (exchange time) is there only when the order executed
-   * after the client was answered "status unknown" (the unknown_then_execute fault).
+   * after the client was answered "status unknown" (the unknown_then_execute fault). Under the
+   * partial_fill fault `status` follows the order (PARTIALLY_FILLED, then FILLED or EXPIRED), `partQty`
+   * is what executed at once and `restAt` (exchange time) when the rest executed or expired.
    */
-  | { type: 'accepted'; orderId: number; clientOrderId: string; status: string; executedAt?: number }
+  | { type: 'accepted'; orderId: number; clientOrderId: string; status: string; executedAt?: number; partQty?: string; restAt?: number }
   | { type: 'found'; orderId: number; clientOrderId: string; status: string }
   | { type: 'error'; httpStatus: number; code: number | null; msg: string }
   /** A fault answered (or dropped) the request; the exchange never saw it. */

@@ -9,6 +9,7 @@ import { ORDER_PATH, OrderLog, type OrderLogEntry, type OrderOutcome } from './o
 import type { Scenario } from './scenario.js';
 import { paramsWithoutSignature, verifySignedRequest } from './signing.js';
 import { PaperState, type MarketOrderRequest } from './state.js';
+import { orderJson } from './wire.js';
 
 export interface PaperExchangeOptions {
   /** 0 (the default) picks a free port. */
@@ -45,6 +46,7 @@ interface Answer {
 }
 
 type UnknownThenExecute = Extract<FaultAction, { type: 'unknown_then_execute' }>;
+type PartialFill = Extract<FaultAction, { type: 'partial_fill' }>;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const MAX_BODY_BYTES = 1_000_000;
@@ -176,6 +178,34 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
     }
   }
 
+  /**
+   * partial_fill: part of the order executes now and is answered PARTIALLY_FILLED; the rest executes
+   * `restAfterMs` later (unless the exchange was reset meanwhile).
+   */
+  function placePartially(req: IncomingMessage, totalParams: string, action: PartialFill, entry: OrderLogEntry): Answer {
+    let answer: Answer;
+    try {
+      const serverTimeMs = now();
+      const request = orderRequestFrom({ params: signedParams(req, totalParams, serverTimeMs), state, now: serverTimeMs });
+      const order = state.placePartialMarketOrder(request, action.ratio);
+      answer = { status: 200, body: orderJson(order) };
+      if (order.status === 'PARTIALLY_FILLED') {
+        const placedIn = generation;
+        void wait(action.restAfterMs).then(() => {
+          if (placedIn !== generation) return;
+          const done = state.fillRest(order.orderId);
+          if (done && entry.outcome.type === 'accepted') Object.assign(entry.outcome, { status: done.status, restAt: done.updateTime });
+        });
+      }
+    } catch (err) {
+      answer = answerFor(err);
+    }
+    entry.outcome = outcomeOf('POST', answer);
+    const body = answer.body as Record<string, unknown>;
+    if (entry.outcome.type === 'accepted' && body['status'] === 'PARTIALLY_FILLED') entry.outcome.partQty = String(body['executedQty']);
+    return answer;
+  }
+
   /** Applies a fault that answers instead of the exchange; false when the request should go on. */
   async function faultAnswered(action: FaultAction, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     switch (action.type) {
@@ -195,6 +225,7 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
       case 'deliver_late':
       case 'unknown_then_execute':
       case 'lookup_stale':
+      case 'partial_fill':
         return false;
     }
   }
@@ -215,6 +246,11 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
     }
     if (action?.type === 'unknown_then_execute' && entry !== undefined) {
       const answer = acceptForLater(req, totalParams, action, entry);
+      sendJson(res, answer.status, answer.body);
+      return;
+    }
+    if (action?.type === 'partial_fill' && entry !== undefined) {
+      const answer = placePartially(req, totalParams, action, entry);
       sendJson(res, answer.status, answer.body);
       return;
     }

@@ -30,7 +30,8 @@ export interface PaperOrder {
   avgPrice: string;
   cumQuote: string;
   reduceOnly: boolean;
-  status: 'FILLED';
+  /** PARTIALLY_FILLED only under the partial_fill fault, until its rest executes (FILLED) or cannot (EXPIRED). */
+  status: 'FILLED' | 'PARTIALLY_FILLED' | 'EXPIRED';
   time: number;
   updateTime: number;
 }
@@ -51,6 +52,14 @@ export interface AssetSummary {
   initialMargin: Decimal;
   maintMargin: Decimal;
   availableBalance: Decimal;
+}
+
+/** What one execution of (part of) an order did. */
+interface Execution {
+  qty: Decimal;
+  price: Decimal;
+  quote: Decimal;
+  at: number;
 }
 
 const FIRST_ORDER_ID = 4_000_000_001;
@@ -204,7 +213,45 @@ export class PaperState {
   /** Checks the order as Binance does, then fills it at the mark price. */
   placeMarketOrder(req: MarketOrderRequest): PaperOrder {
     this.checkMarketOrder(req);
-    return this.fill(req, this.positionOf(req.symbol), signedQuantity(req), this.market(req.symbol).markPrice);
+    return this.record(req, this.execute(req.symbol, signedQuantity(req)));
+  }
+
+  /**
+   * The partial_fill fault: checked as usual, then only `ratio` of the quantity executes now (truncated to
+   * the step, at least one step) and the order stays PARTIALLY_FILLED until fillRest. An order of one step
+   * has no part to hold back: it fills at once.
+   */
+  placePartialMarketOrder(req: MarketOrderRequest, ratio: number): PaperOrder {
+    this.checkMarketOrder(req);
+    const step = new Decimal(this.market(req.symbol).rules.stepSize);
+    const part = Decimal.max(req.quantity.times(ratio).div(step).floor().times(step), step);
+    if (part.gte(req.quantity)) return this.record(req, this.execute(req.symbol, signedQuantity(req)));
+    const signedPart = req.side === 'BUY' ? part : part.neg();
+    return this.record(req, this.execute(req.symbol, signedPart), 'PARTIALLY_FILLED');
+  }
+
+  /**
+   * Executes what is left of a PARTIALLY_FILLED order at the mark price of now. A reduce-only rest that
+   * would now increase or flip the position expires instead (as Binance expires it), keeping what executed.
+   */
+  fillRest(orderId: number): PaperOrder | undefined {
+    const order = this.orders.find((o) => o.orderId === orderId);
+    if (order === undefined || order.status !== 'PARTIALLY_FILLED') return undefined;
+    const rest = new Decimal(order.origQty).minus(order.executedQty);
+    const signedRest = order.side === 'BUY' ? rest : rest.neg();
+    order.updateTime = this.now();
+    if (order.reduceOnly && violatesReduceOnly(this.positionOf(order.symbol).amount, signedRest)) {
+      order.status = 'EXPIRED';
+      return order;
+    }
+    const executed = this.execute(order.symbol, signedRest);
+    const cumQuote = new Decimal(order.cumQuote).plus(executed.quote);
+    order.executedQty = order.origQty;
+    order.cumQuote = cumQuote.toFixed();
+    order.avgPrice = cumQuote.div(order.origQty).toDecimalPlaces(8).toFixed();
+    order.status = 'FILLED';
+    order.updateTime = executed.at;
+    return order;
   }
 
   private clientOrderIdTaken(symbol: string, clientOrderId: string): boolean {
@@ -219,14 +266,21 @@ export class PaperState {
     if (required.gt(this.summary(market.rules.quoteAsset).availableBalance)) throw binanceErrors.marginInsufficient();
   }
 
-  private fill(req: MarketOrderRequest, position: PositionState, signedQty: Decimal, price: Decimal): PaperOrder {
+  /** Moves the position by `signedQty` at the mark price and books the realized PnL. */
+  private execute(symbol: string, signedQty: Decimal): Execution {
     const at = this.now();
+    const price = this.market(symbol).markPrice;
+    const position = this.positionOf(symbol);
     const result = applyFill(position, signedQty, price);
     position.amount = result.amount;
     position.entryPrice = result.entryPrice;
     position.updateTime = at;
-    const asset = this.market(req.symbol).rules.quoteAsset;
+    const asset = this.market(symbol).rules.quoteAsset;
     this.wallets.set(asset, (this.wallets.get(asset) ?? new Decimal(0)).plus(result.realizedPnl));
+    return { qty: signedQty.abs(), price, quote: signedQty.abs().times(price), at };
+  }
+
+  private record(req: MarketOrderRequest, executed: Execution, status: PaperOrder['status'] = 'FILLED'): PaperOrder {
     const orderId = this.nextOrderId++;
     const order: PaperOrder = {
       orderId,
@@ -235,13 +289,13 @@ export class PaperState {
       side: req.side,
       type: 'MARKET',
       origQty: req.quantity.toFixed(),
-      executedQty: req.quantity.toFixed(),
-      avgPrice: price.toFixed(),
-      cumQuote: req.quantity.times(price).toFixed(),
+      executedQty: executed.qty.toFixed(),
+      avgPrice: executed.price.toFixed(),
+      cumQuote: executed.quote.toFixed(),
       reduceOnly: req.reduceOnly,
-      status: 'FILLED',
-      time: at,
-      updateTime: at,
+      status,
+      time: executed.at,
+      updateTime: executed.at,
     };
     this.orders.push(order);
     const key = orderKey(order.symbol, order.clientOrderId);
