@@ -3,7 +3,8 @@
 // of the previous shapes under another name so that plans started on older code keep replaying:
 // v1-activities-* (permit checks and booking as regular activities, before the local-steps patch),
 // v2-local-steps-* (one client order id per plan, before the order-attempts patch), v3-order-attempts-*
-// (a fill booked once per order and an open order looked up at most 30 times, before the cumulative-fills patch).
+// (a fill booked once per order and an open order looked up at most 30 times, before the cumulative-fills
+// patch), v4-cumulative-fills-* (every reconcile request kept, before the reconcile-answers-denial patch).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -153,6 +153,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       // The target is part of the key: a retry that reads a different exchange amount records a new
       // adjustment (the ledger follows the exchange) instead of clashing with the first one.
       idempotencyKey: `${req.idempotencyKey}:${pos.amount}`,
+      answers: req.answers ?? null,
     });
     return {
       before: decimalNumber(adjustment.before),

@@ -1,6 +1,6 @@
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import type { Plan } from '../domain/plan.js';
-import type { OrderSummary } from '../domain/chain.js';
+import type { AnsweredDenial, OrderSummary } from '../domain/chain.js';
 
 export interface PermitRequest {
   plan: Plan;
@@ -61,6 +61,8 @@ export interface LedgerSyncRequest {
   planId: string | null;
   command: string | null;
   idempotencyKey: string;
+  /** The P3.3 denial a plan's reconcile answers, recorded with the adjustment (absent: a direct sync). */
+  answers?: AnsweredDenial | null;
 }
 
 export interface LedgerSyncResult {

@@ -10,7 +10,7 @@ import type { EmbeddedStack } from '../stack/embedded-stack.js';
 import { CliError } from './errors.js';
 import { renderChain, workflowUiUrl } from './format.js';
 import { reconcileSymbol } from './operator.js';
-import { chainStateOf } from './plans.js';
+import { chainStateOf, runningPlans } from './plans.js';
 
 export const SEED_PLAN_FILE = 'scenarios/seed-plan.json';
 export const SEED_SCENARIO_FILE = 'scenarios/seed.json';
@@ -22,6 +22,15 @@ async function waitForStage(stack: EmbeddedStack, planId: string, stage: string,
     const state = await chainStateOf(stack.client, planId);
     if (state.stage === stage || state.state !== 'RUNNING') return state;
     if (Date.now() > deadline) throw new CliError(`plan ${planId} did not reach stage ${stage} within ${timeoutMs} ms (now ${state.stage})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `reconcile` reaches the plans its visibility query finds awaiting one: wait until the search attribute shows it. */
+async function waitUntilListedAwaiting(stack: EmbeddedStack, symbol: string, workflowId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await runningPlans(stack.client, symbol, 'awaiting_reconcile')).some((p) => p.workflowId === workflowId)) {
+    if (Date.now() > deadline) return; // reconcile then syncs directly and says no plan was waiting
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -44,6 +53,7 @@ export async function runSeedScenario(stack: EmbeddedStack, projectRoot: string,
   const denied = await waitForStage(stack, plan.plan_id, 'awaiting_reconcile', 30_000);
   const ctx = denied.permits.p33?.context;
   if (ctx) log(`P3.3 denied: ${denied.permits.p33?.reason} (exchange_amt ${ctx.exchange_amt}, ledger_amt ${ctx.ledger_amt}, diff ${ctx.diff}, tolerance ${ctx.tolerance})`);
+  await waitUntilListedAwaiting(stack, plan.symbol, started.workflowId, 10_000);
   const outcome = await reconcileSymbol({ client: stack.client, taskQueue: stack.taskQueue, who: 'permitctl demo' }, plan.symbol, 'demo: sync the ledger to the exchange after the P3.3 denial');
   log(`reconcile sent to ${outcome.waiting.join(', ') || 'no waiting plan'}`);
   const final = (await stack.client.workflow.getHandle(workflowIdForPlan(plan.plan_id)).result()) as ChainState;

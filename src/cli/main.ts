@@ -208,7 +208,7 @@ async function operatorCommand(state: 'paused' | 'running', planId: string | und
 
 program
   .command('reconcile')
-  .description('sync the ledger of SYMBOL to the exchange: signals every plan waiting for it, or syncs directly when none waits')
+  .description('sync the ledger of SYMBOL to the exchange: signals the plans awaiting a reconcile at this moment, or syncs directly when none waits')
   .argument('<symbol>')
   .option('--reason <text>', 'why (recorded)', 'no reason given')
   .action(async (symbol: string, opts: { reason: string }) => {
@@ -216,9 +216,7 @@ program
     await withTemporal(async (t) => {
       const outcome = await reconcileSymbol({ client: t.client, taskQueue: t.taskQueue, who: operatorName() }, symbol, opts.reason);
       if (outcome.sync) print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}); no plan was waiting for it`);
-      else print(`reconcile signalled to ${outcome.waiting.length} waiting plan(s): ${outcome.waiting.join(', ')}`);
-      const others = outcome.signalled.length - outcome.waiting.length;
-      if (others > 0) print(`${others} other running plan(s) of ${symbol} keep the request for when their position check needs it`);
+      else print(`reconcile signalled to ${outcome.waiting.length} plan(s) awaiting it: ${outcome.waiting.join(', ')}`);
       warnUntold(outcome.failed);
     });
   });

@@ -7,7 +7,6 @@ import {
   reconcileSignal,
   resumeSignal,
   RECONCILE_WORKFLOW_TYPE,
-  SearchAttributes,
   TRADING_STATE_WORKFLOW_TYPE,
   type ReconcileWorkflowInput,
 } from '../workflows/definitions.js';
@@ -119,21 +118,21 @@ export async function setGlobalTrading(ctx: OperatorContext, state: 'paused' | '
 }
 
 export interface ReconcileOutcome extends Signalled {
-  /** Plans that were waiting for this reconcile (the others keep the request for when they need it). */
+  /** Plans awaiting a reconcile that the signal reached (the same as `signalled`). */
   waiting: string[];
   sync: LedgerSyncResult | null;
 }
 
 /**
- * Every running plan of the symbol gets the reconcile signal (a plan not yet denied keeps it for when it
- * is). When none is waiting for one, the ledger sync also runs directly, durably and recorded.
+ * A reconcile answers the denials waiting for it, no more: only the plans of the symbol whose PermitStage is
+ * awaiting_reconcile at this moment are signalled (a plan that is not waiting, or no longer by the time the
+ * signal arrives, records it as not applied and drops it). When none is waiting, the ledger sync runs
+ * directly, durably and recorded.
  */
 export async function reconcileSymbol(ctx: OperatorContext, symbol: string, why: string): Promise<ReconcileOutcome> {
-  const plans = await runningPlans(ctx.client, symbol);
-  const waiting = plans.filter((p) => p.searchAttributes.get(SearchAttributes.stage) === 'awaiting_reconcile').map((p) => p.workflowId);
-  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(reconcileSignal, { who: ctx.who, why }));
-  const reachedWaiting = waiting.filter((id) => told.signalled.includes(id));
-  if (reachedWaiting.length > 0) return { ...told, waiting: reachedWaiting, sync: null };
+  const waiting = await runningPlans(ctx.client, symbol, 'awaiting_reconcile');
+  const told = await signalEach(waiting.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(reconcileSignal, { who: ctx.who, why }));
+  if (told.signalled.length > 0) return { ...told, waiting: told.signalled, sync: null };
   const input: ReconcileWorkflowInput = { symbol, who: ctx.who, why, requestedAt: Date.now() };
   const sync = await runOperatorWorkflow<LedgerSyncResult>(ctx, RECONCILE_WORKFLOW_TYPE, `reconcile-${symbol}-${Date.now()}`, `Reconcile ${symbol} by ${ctx.who}: ${why}`, [input]);
   return { ...told, waiting: [], sync };

@@ -33,10 +33,14 @@ export interface RunningPlan {
   searchAttributes: TypedSearchAttributes;
 }
 
-/** Running plan workflows, optionally of one symbol (through the PermitSymbol search attribute). */
-export async function runningPlans(client: Client, symbol?: string): Promise<RunningPlan[]> {
+/**
+ * Running plan workflows, optionally of one symbol (through the PermitSymbol search attribute) and in one
+ * PermitStage (e.g. awaiting_reconcile).
+ */
+export async function runningPlans(client: Client, symbol?: string, stage?: string): Promise<RunningPlan[]> {
   const filters = [`WorkflowType = '${PLAN_WORKFLOW_TYPE}'`, `ExecutionStatus = 'Running'`];
   if (symbol) filters.push(`PermitSymbol = '${symbol}'`);
+  if (stage) filters.push(`PermitStage = '${stage}'`);
   const plans: RunningPlan[] = [];
   for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) plans.push({ workflowId: wf.workflowId, searchAttributes: wf.typedSearchAttributes });
   return plans;

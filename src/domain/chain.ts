@@ -12,6 +12,15 @@ export interface OperatorAction {
   why: string;
 }
 
+/** The position-check (P3.3) denial a plan's reconcile answered: its permit and the amounts it denied on. */
+export interface AnsweredDenial {
+  permit_id: string;
+  exchange_amt: number;
+  ledger_amt: number;
+  diff: number;
+  tolerance: number;
+}
+
 export type PauseScope = 'plan' | 'global' | `symbol:${string}`;
 
 export interface OrderSummary {

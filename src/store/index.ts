@@ -6,6 +6,7 @@ export type {
   Adjustment,
   AdjustmentInput,
   AdjustmentResult,
+  AnsweredDenial,
   ConsumeResult,
   BeginAttemptResult,
   OrderAttempt,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { queryExactlyOne, queryOne, type Db, type Queryable } from './db.js';
-import type { Adjustment, AdjustmentInput, AdjustmentResult, Fill, FillInput, LedgerPosition } from './types.js';
+import type { Adjustment, AdjustmentInput, AnsweredDenial, AdjustmentResult, Fill, FillInput, LedgerPosition } from './types.js';
 import { decimalString, isoTimestamp, optionalText, parseInput, positiveDecimal, symbol, text, venue, venueSymbol } from './validation.js';
 import { normalizeDecimal, toIso } from './values.js';
 
@@ -35,6 +35,11 @@ const adjustmentSchema = z.object({
   planId: optionalText,
   command: optionalText,
   idempotencyKey: optionalText,
+  answers: z
+    .object({ permit_id: text, exchange_amt: z.number().finite(), ledger_amt: z.number().finite(), diff: z.number().finite(), tolerance: z.number().finite() })
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
 });
 
 export async function ledgerPosition(db: Db, venueId: string, sym: string): Promise<string> {
@@ -95,10 +100,10 @@ export async function adjustLedger(db: Db, input: AdjustmentInput): Promise<Adju
     const row = await queryExactlyOne<AdjustmentRow>(
       tx,
       `INSERT INTO ledger_adjustments (adjustment_id, venue, symbol, before, after, delta, who, why, plan_id, command,
-                                       idempotency_key, at)
-       VALUES ($1, $2, $3, $4::numeric, $5::numeric, $5::numeric - $4::numeric, $6, $7, $8, $9, $10, ${NOW_MS})
+                                       idempotency_key, answers, at)
+       VALUES ($1, $2, $3, $4::numeric, $5::numeric, $5::numeric - $4::numeric, $6, $7, $8, $9, $10, $11::text::jsonb, ${NOW_MS})
        RETURNING ${ADJUSTMENT_COLUMNS}`,
-      [`adj_${randomUUID()}`, a.venue, a.symbol, before, a.target, a.who, a.why, a.planId, a.command, a.idempotencyKey],
+      [`adj_${randomUUID()}`, a.venue, a.symbol, before, a.target, a.who, a.why, a.planId, a.command, a.idempotencyKey, a.answers === null ? null : JSON.stringify(a.answers)],
     );
     await setPosition(tx, a.venue, a.symbol, a.target);
     const adjustment = toAdjustment(row);
@@ -160,7 +165,7 @@ function replayOf(previous: Adjustment, a: { venue: string; symbol: string; targ
 }
 
 const ADJUSTMENT_COLUMNS = `adjustment_id, venue, symbol, before::text AS before, after::text AS after, delta::text AS delta,
-  who, why, plan_id, command, idempotency_key, at`;
+  who, why, plan_id, command, idempotency_key, answers::text AS answers, at`;
 
 interface AdjustmentRow {
   adjustment_id: string;
@@ -174,6 +179,7 @@ interface AdjustmentRow {
   plan_id: string | null;
   command: string | null;
   idempotency_key: string | null;
+  answers: string | null;
   at: Date;
 }
 
@@ -190,6 +196,7 @@ function toAdjustment(r: AdjustmentRow): Adjustment {
     planId: r.plan_id,
     command: r.command,
     idempotencyKey: r.idempotency_key,
+    answers: r.answers === null ? null : (JSON.parse(r.answers) as AnsweredDenial),
     at: toIso(r.at),
   };
 }

@@ -177,8 +177,15 @@ ALTER TABLE ledger_fills DROP CONSTRAINT ledger_fills_venue_exchange_order_id_ke
 ALTER TABLE ledger_fills ADD CONSTRAINT ledger_fills_order_cum_qty_key UNIQUE (venue, exchange_order_id, cum_qty);
 `;
 
+// A plan's reconcile records the P3.3 denial it answered: {permit_id, exchange_amt, ledger_amt, diff,
+// tolerance}. Null for a direct sync (`permitctl reconcile` with no plan waiting) and for rows before this.
+const adjustmentAnswers = `
+ALTER TABLE ledger_adjustments ADD COLUMN answers jsonb;
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'ledger, permit log, trading state', sql: journalGuard + ledger + permits + tradingState },
   { version: 2, name: 'plan claims, order attempts', sql: planClaims + orderAttempts },
   { version: 3, name: 'fills booked by cumulative executed quantity', sql: cumulativeFills },
+  { version: 4, name: 'ledger adjustments record the denial they answer', sql: adjustmentAnswers },
 ];

@@ -1,3 +1,4 @@
+import type { AnsweredDenial } from '../domain/chain.js';
 export type Side = 'BUY' | 'SELL';
 export type TradingMode = 'running' | 'paused';
 export type PermitLayer = 'governor' | 'p33';
@@ -50,7 +51,11 @@ export interface AdjustmentInput {
   command?: string | null;
   /** A repeat with the same key returns the first result (Temporal activities retry). */
   idempotencyKey?: string | null;
+  /** The P3.3 denial this adjustment answers (a plan's reconcile); null for a direct one. */
+  answers?: AnsweredDenial | null;
 }
+
+export type { AnsweredDenial } from '../domain/chain.js';
 
 export interface AdjustmentResult {
   adjustmentId: string;
@@ -73,6 +78,8 @@ export interface Adjustment {
   planId: string | null;
   command: string | null;
   idempotencyKey: string | null;
+  /** The P3.3 denial it answered, when a plan's reconcile made it (null: a direct sync or set-up). */
+  answers: AnsweredDenial | null;
   at: string;
 }
 

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { BookedFill, PlanActivities, PlacedOrder } from '../activities/types.js';
-import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
+import type { AnsweredDenial, ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
 import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import { clientOrderIdForPlan } from '../domain/plan-ids.js';
@@ -72,9 +72,18 @@ const ORDER_ATTEMPTS_PATCH = 'order-attempts-settled';
  * MAX_ORDER_FOLLOW_UPS times and book it once.
  */
 const CUMULATIVE_FILLS_PATCH = 'cumulative-fills';
+/**
+ * A reconcile authorises the denial it answers, no more: a reconcile signal is applied only while the plan
+ * awaits one after a P3.3 denial, and the ledger adjustment records that denial (permit id and amounts). A
+ * signal arriving at any other time is recorded (`reconcile_not_applied`) and dropped, never kept for
+ * later. Plans whose history predates it keep every request and spend the first one when denied.
+ */
+const RECONCILE_ANSWERS_PATCH = 'reconcile-answers-denial';
 const localPermitActivities = proxyLocalActivities<PlanActivities>(permitOptions);
 const localDurableActivities = proxyLocalActivities<PlanActivities>(durableOptions);
 
+/** An operator's reconcile, with the P3.3 denial it answers (null for plans predating RECONCILE_ANSWERS_PATCH). */
+type ReconcileRequest = OperatorAction & { answers: AnsweredDenial | null };
 type PermitPair = { governor: GovernorPermit; p33: PositionPermit };
 type OrderAttempt =
   | { kind: 'placed'; order: PlacedOrder }
@@ -86,8 +95,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
   const { plan, policy } = input;
   const chain = new ChainRecorder(plan, input.acceptedAt);
   const pauses = new Map<PauseScope, OperatorAction>();
-  const reconcileRequests: OperatorAction[] = [];
+  const reconcileRequests: ReconcileRequest[] = [];
   let resumeCount = 0;
+  const reconcileAnswersDenial = patched(RECONCILE_ANSWERS_PATCH);
+  /** The P3.3 denial the plan is waiting on a reconcile for, while it waits (RECONCILE_ANSWERS_PATCH). */
+  let awaitingReconcileFor: PositionPermit | null = null;
 
   setHandler(chainStateQuery, () => chain.state);
   setHandler(pauseSignal, ({ scope, who, why }) => {
@@ -101,8 +113,21 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     chain.event('signal_resume', `Resumed (${scope}) by ${who}: ${why}`, { scope, who, why });
   });
   setHandler(reconcileSignal, ({ who, why }) => {
-    reconcileRequests.push({ who, why });
     chain.event('signal_reconcile', `Reconcile requested by ${who}: ${why}`, { who, why });
+    if (!reconcileAnswersDenial) {
+      reconcileRequests.push({ who, why, answers: null });
+      return;
+    }
+    const denial = awaitingReconcileFor;
+    if (denial === null || reconcileRequests.length > 0) {
+      // During the answering sync the stage still reads awaiting_reconcile, but the denial is spoken for.
+      const answered = denial !== null || chain.state.stage === 'awaiting_reconcile';
+      const reason = answered ? 'its denial is already answered by an earlier reconcile' : `the plan is not awaiting a reconcile (stage ${chain.state.stage})`;
+      chain.event('reconcile_not_applied', `Reconcile by ${who} not applied: ${reason}; the ledger is unchanged`, { who, why, stage: chain.state.stage, reason });
+      return;
+    }
+    const { exchange_amt, ledger_amt, diff, tolerance } = denial.context;
+    reconcileRequests.push({ who, why, answers: { permit_id: denial.permit_id, exchange_amt, ledger_amt, diff, tolerance } });
   });
 
   /** Polls the durable trading state, backing off so that a long pause keeps the history small. */
@@ -173,12 +198,14 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return { governor, p33 };
   };
 
-  const reconcile = async (request: OperatorAction, n: number): Promise<void> => {
+  const reconcile = async (request: ReconcileRequest, n: number): Promise<void> => {
+    const { answers } = request;
+    const answering = answers === null ? '' : ` answering P3.3 permit ${answers.permit_id} (exchange ${answers.exchange_amt} vs ledger ${answers.ledger_amt})`;
     const result = await durableActivities.syncLedger.executeWithOptions(
-      { ...durableOptions, summary: `Ledger sync for ${plan.symbol} by ${request.who}: ${request.why}` },
-      [{ symbol: plan.symbol, who: request.who, why: request.why, planId: plan.plan_id, command: 'reconcile-signal', idempotencyKey: `${chain.state.workflow_id}:reconcile:${n}` }],
+      { ...durableOptions, summary: `Ledger sync for ${plan.symbol} by ${request.who}${answering}: ${request.why}` },
+      [{ symbol: plan.symbol, who: request.who, why: request.why, planId: plan.plan_id, command: 'reconcile-signal', idempotencyKey: `${chain.state.workflow_id}:reconcile:${n}`, ...(answers === null ? {} : { answers }) }],
     );
-    chain.event('ledger_sync', `Ledger ${plan.symbol}: ${result.before} → ${result.after} (exchange ${result.exchange_amt}) by ${request.who}`, { ...result, who: request.who, why: request.why });
+    chain.event('ledger_sync', `Ledger ${plan.symbol}: ${result.before} → ${result.after} (exchange ${result.exchange_amt}) by ${request.who}${answering}`, { ...result, who: request.who, why: request.why, ...(answers === null ? {} : { answers }) });
   };
 
   const placeOrder = async ({ governor, p33 }: PermitPair): Promise<OrderAttempt> => {
@@ -306,7 +333,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 
   const bookFilled = async (order: PlacedOrder): Promise<BookedFill> => {
     chain.stage('booking');
-    const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} (cumulative) ${plan.symbol} (order ${order.exchange_order_id})` };
+    const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (cumulative, order ${order.exchange_order_id})` };
     const booking = patched(LOCAL_STEPS_PATCH) ? localDurableActivities : durableActivities;
     const booked = await booking.bookFill.executeWithOptions(bookOptions, [{ plan, order }]);
     const filled = order.filled_qty < order.qty ? ` (${order.filled_qty} of ${order.qty} filled so far)` : '';
@@ -386,9 +413,11 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
       if (!p33.allow) {
         if (reconciles >= policy.maxReconciles) return chain.finish('DENIED', p33.reason, describeP33(p33));
         chain.stage('awaiting_reconcile', `${describeP33(p33)}\n\nRun \`permitctl reconcile ${plan.symbol}\` within ${policy.reconcileWaitSeconds} s`);
+        if (reconcileAnswersDenial) awaitingReconcileFor = p33;
         const signalled = await condition(() => reconcileRequests.length > 0, `${policy.reconcileWaitSeconds}s`, {
           summary: `${describeP33(p33)} · awaiting reconcile (up to ${policy.reconcileWaitSeconds} s)`,
         });
+        awaitingReconcileFor = null;
         if (!signalled) return chain.finish('DENIED', p33.reason, `${describeP33(p33)}; no reconcile within ${policy.reconcileWaitSeconds} s`);
         reconciles += 1;
         await reconcile(reconcileRequests.splice(0)[0]!, reconciles);

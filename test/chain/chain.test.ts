@@ -1,8 +1,10 @@
 // The permit chain on one shared embedded stack (PostgreSQL store): happy path, duplicate submits,
 // operator pauses, retried and refused exchange calls, an order whose answer was lost.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pausePlan, resumePlan, setGlobalTrading, type OperatorContext } from '../../src/cli/operator.js';
-import { eventKinds, executionsOf, newPlan, sleep, waitForStage } from '../support/plans.js';
+import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading, type OperatorContext } from '../../src/cli/operator.js';
+import { chainStateOf, runningPlans } from '../../src/cli/plans.js';
+import { reconcileSignal, resumeSignal } from '../../src/workflows/definitions.js';
+import { eventKinds, executionsOf, newPlan, sleep, waitForChain, waitForStage } from '../support/plans.js';
 import { startChainStack, type ChainStack } from '../support/stack.js';
 
 const POSITION_RISK = '/fapi/v3/positionRisk';
@@ -20,6 +22,7 @@ const MARKETS = [
   { symbol: 'AMBIGUSDT', position: '1', markPrice: '100' },
   { symbol: 'DENYUSDT', position: '1', markPrice: '100' },
   { symbol: 'CANCELUSDT', position: '1', markPrice: '100' },
+  { symbol: 'RECONUSDT', position: '1', markPrice: '100' },
 ];
 
 describe('permit chain', () => {
@@ -271,6 +274,53 @@ describe('permit chain', () => {
     expect(await t.result(plan.plan_id)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled_by_operator', order: null });
     expect(await t.paper.acceptedOrders('CANCELUSDT')).toHaveLength(1); // only the previous test's order
     await t.setLedger('CANCELUSDT', '0.5');
+  });
+
+  it('a reconcile signal reaching a plan that is not waiting is recorded, not applied, and not kept for later', async () => {
+    const { store, settings } = t.stack.services;
+    const adjustments = async () => store.adjustmentHistory(settings.venueName, 'RECONUSDT');
+    await t.setLedger('RECONUSDT', '0.6'); // exchange 1: the position check will deny
+    // Trading paused for the symbol: the plan holds (stage paused) before any permit is granted.
+    await store.setTradingState({ scope: 'RECONUSDT', state: 'paused', who: 'chain-test', why: 'hold before the permits' });
+    const plan = newPlan('RECONUSDT', 'PARTIAL_50', 'recon');
+    await t.submit(plan);
+    await waitForStage(t.stack.client, plan.plan_id, 'paused', 15_000);
+    const adjustmentsBefore = (await adjustments()).length;
+
+    const handle = t.stack.client.workflow.getHandle(`plan-${plan.plan_id}`);
+    await handle.signal(reconcileSignal, { who: 'eod-operator', why: 'routine end-of-day reconcile' });
+    const refused = await waitForChain(t.stack.client, plan.plan_id, (s) => s.events.some((e) => e.kind === 'reconcile_not_applied'), 'reconcile_not_applied');
+    expect(refused.events.find((e) => e.kind === 'reconcile_not_applied')).toMatchObject({ who: 'eod-operator', why: 'routine end-of-day reconcile', stage: 'paused' });
+    expect(refused.events.some((e) => e.kind === 'ledger_sync')).toBe(false);
+    expect(await t.ledger('RECONUSDT')).toBe('0.6');
+    expect(await adjustments()).toHaveLength(adjustmentsBefore);
+
+    // Trading resumes; the position check denies and the plan waits: the early request was dropped, not spent.
+    await store.setTradingState({ scope: 'RECONUSDT', state: 'running', who: 'chain-test', why: 'go on' });
+    await handle.signal(resumeSignal, { scope: 'symbol:RECONUSDT', who: 'chain-test', why: 'go on' });
+    const waiting = await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile', 15_000);
+    const denial = waiting.permits.p33!;
+    expect(denial).toMatchObject({ allow: false, context: { exchange_amt: 1, ledger_amt: 0.6, diff: 0.4, tolerance: 0.001 } });
+    await sleep(500);
+    const stillWaiting = await chainStateOf(t.stack.client, plan.plan_id);
+    expect(stillWaiting.stage).toBe('awaiting_reconcile');
+    expect(stillWaiting.events.some((e) => e.kind === 'ledger_sync')).toBe(false);
+    expect(await t.ledger('RECONUSDT')).toBe('0.6');
+    expect(await adjustments()).toHaveLength(adjustmentsBefore);
+
+    // An operator's reconcile now reaches the waiting plan, and the adjustment names the denial it answers.
+    await expect.poll(async () => (await runningPlans(t.stack.client, 'RECONUSDT', 'awaiting_reconcile')).map((p) => p.workflowId), { timeout: 3_000, interval: 100 }).toEqual([`plan-${plan.plan_id}`]);
+    const outcome = await reconcileSymbol(ops, 'RECONUSDT', 'answer the denial');
+    expect(outcome).toMatchObject({ signalled: [`plan-${plan.plan_id}`], waiting: [`plan-${plan.plan_id}`], sync: null });
+    const final = await t.result(plan.plan_id);
+    expect(final.state).toBe('EXECUTED');
+    const answers = { permit_id: denial.permit_id, exchange_amt: 1, ledger_amt: 0.6, diff: 0.4, tolerance: 0.001 };
+    expect(final.events.filter((e) => e.kind === 'ledger_sync')).toEqual([expect.objectContaining({ before: 0.6, after: 1, who: 'chain-test', answers })]);
+    const made = (await adjustments()).filter((a) => a.planId === plan.plan_id);
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatchObject({ before: '0.6', after: '1', who: 'chain-test', why: 'answer the denial', answers });
+    expect(await t.paper.position('RECONUSDT')).toBe('0.5');
+    expect(await t.ledger('RECONUSDT')).toBe('0.5');
   });
 
   it('a symbol the exchange does not list is denied (unknown_symbol), nothing sent', async () => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileSymbol } from '../../src/cli/operator.js';
+import { runningPlans } from '../../src/cli/plans.js';
 import { parsePlan } from '../../src/domain/plan.js';
 import { eventKinds, executionsOf, waitForStage } from '../support/plans.js';
 import { startChainStack, type ChainStack } from '../support/stack.js';
@@ -43,8 +44,11 @@ describe('seed scenario', () => {
     expect(await t.paper.orderRequests('BTCUSDT')).toEqual([]); // denied: nothing reached the exchange
 
     const ctx = { client: t.stack.client, taskQueue: t.stack.taskQueue, who: 'seed-test' };
+    // The reconcile reaches the plans awaiting one, found through the PermitStage search attribute.
+    await expect.poll(async () => (await runningPlans(t.stack.client, 'BTCUSDT', 'awaiting_reconcile')).map((p) => p.workflowId), { timeout: 10_000 }).toEqual(['plan-f1a8d7f48713d5cf']);
     const outcome = await reconcileSymbol(ctx, 'BTCUSDT', 'seed test: ledger behind the exchange');
-    expect(outcome.signalled).toEqual(['plan-f1a8d7f48713d5cf']);
+    expect(outcome).toMatchObject({ signalled: ['plan-f1a8d7f48713d5cf'], waiting: ['plan-f1a8d7f48713d5cf'], sync: null });
+    const answered = { permit_id: denied.permits.p33!.permit_id, exchange_amt: 0.062, ledger_amt: 0.002, diff: 0.06, tolerance: 0.001 };
 
     const final = await t.result(plan.plan_id);
     expect(final.state).toBe('EXECUTED');
@@ -62,6 +66,7 @@ describe('seed scenario', () => {
       'fill_booked',
       'outcome',
     ]);
+    expect(final.events.find((e) => e.kind === 'ledger_sync')).toMatchObject({ before: 0.002, after: 0.062, who: 'seed-test', answers: answered });
     expect(final.permits.p33).toMatchObject({ allow: true, context: { exchange_amt: 0.062, ledger_amt: 0.062, diff: 0, tolerance: 0.001 } });
     expect(final.permits.governor?.consumed).toBe(true);
 
@@ -81,7 +86,8 @@ describe('seed scenario', () => {
     expect(fills[0]).toMatchObject({ qty: '0.046', positionBefore: '0.062', positionAfter: '0.016' });
     const adjustments = (await store.adjustmentHistory(settings.venueName, 'BTCUSDT')).filter((a) => a.planId === plan.plan_id);
     expect(adjustments).toHaveLength(1);
-    expect(adjustments[0]).toMatchObject({ before: '0.002', after: '0.062', who: 'seed-test', why: 'seed test: ledger behind the exchange' });
+    // The adjustment records the denial it answered: the P3.3 permit and the amounts it denied on.
+    expect(adjustments[0]).toMatchObject({ before: '0.002', after: '0.062', who: 'seed-test', why: 'seed test: ledger behind the exchange', answers: answered });
     expect(await executionsOf(t.stack.client, plan.plan_id)).toBe(1);
   });
 });

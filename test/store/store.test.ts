@@ -155,18 +155,19 @@ describe.each(backends)('store on $name', (backend) => {
       });
       expect(first).toMatchObject({ before: '0.002', after: '0.062', delta: '0.06', replayed: false });
       await store.bookFill(fill({ symbol, side: 'SELL', qty: '0.046' }));
-      const second_ = await store.adjustLedger({ venue: VENUE, symbol, target: '0', who: 'workflow', why: 'reconcile', planId });
+      const answers = { permit_id: 'p33-answered', exchange_amt: 0, ledger_amt: 0.016, diff: 0.016, tolerance: 0.001 };
+      const second_ = await store.adjustLedger({ venue: VENUE, symbol, target: '0', who: 'workflow', why: 'reconcile', planId, answers });
       expect(second_).toMatchObject({ before: '0.016', after: '0', delta: '-0.016' });
 
       const history = await store.adjustmentHistory(VENUE, symbol);
       expect(history).toEqual([
         {
           adjustmentId: first.adjustmentId, venue: VENUE, symbol, before: '0.002', after: '0.062', delta: '0.06',
-          who: 'alice', why: 'exchange shows 0.062', planId: null, command: 'permitctl reconcile', idempotencyKey: null, at: first.at,
+          who: 'alice', why: 'exchange shows 0.062', planId: null, command: 'permitctl reconcile', idempotencyKey: null, answers: null, at: first.at,
         },
         {
           adjustmentId: second_.adjustmentId, venue: VENUE, symbol, before: '0.016', after: '0', delta: '-0.016',
-          who: 'workflow', why: 'reconcile', planId, command: null, idempotencyKey: null, at: second_.at,
+          who: 'workflow', why: 'reconcile', planId, command: null, idempotencyKey: null, answers, at: second_.at,
         },
       ]);
       expect(Date.parse(first.at)).toBeLessThanOrEqual(Date.parse(second_.at));
@@ -364,7 +365,7 @@ describe.each(backends)('store on $name', (backend) => {
       try {
         expect(await migrate(db, cfg.schema ?? 'public')).toEqual([]);
         const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-        expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3]);
+        expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
       } finally {
         await db.close();
       }
@@ -383,7 +384,7 @@ describe.each(backends)('store on $name', (backend) => {
           [VENUE, symbol],
         );
         await db.query(`INSERT INTO ledger_positions (venue, symbol, position, updated_at) VALUES ($1, $2, 0.062, now())`, [VENUE, symbol]);
-        expect(await migrate(db, cfg.schema ?? 'public')).toEqual([3]);
+        expect(await migrate(db, cfg.schema ?? 'public')).toEqual([3, 4]);
         await expect(db.query('UPDATE ledger_fills SET qty = 1')).rejects.toThrow(/append-only/);
       } finally {
         await db.close();
