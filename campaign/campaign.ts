@@ -18,7 +18,7 @@ import { buildWorkflowBundle } from '../scripts/build-workflow-bundle.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import type { ChainState } from '../src/domain/chain.js';
 import { parsePlan, workflowIdForPlan, type Plan, type PlanAction } from '../src/domain/plan.js';
-import { parseScenario, startPaperExchange, type PaperExchange } from '../src/exchange/paper/index.js';
+import { parseScenario, startPaperExchange, type OrderLogEntry, type PaperExchange } from '../src/exchange/paper/index.js';
 import { faultInputSchema } from '../src/exchange/paper/faults.js';
 import { startPlanWorkflow } from '../src/intake/start-plan.js';
 import { openStore, type Store } from '../src/store/index.js';
@@ -39,7 +39,7 @@ import {
   REFILL_BELOW,
   withPg,
 } from './services.js';
-import { WorkerPool, type KillRecord } from './workers.js';
+import { WorkerPool, type ActivityFinished, type KillRecord } from './workers.js';
 
 const VENUE = 'paper';
 const TASK_QUEUE = 'permit-chain-campaign';
@@ -225,43 +225,20 @@ export async function runCampaign(opts: CampaignOptions, progress: (line: string
     const submissionsOver = () => lanesSubmitting === 0;
 
     const killInFlight = () =>
-      new Promise<boolean>((resolve) => {
-        let off = () => {};
-        const timer = setTimeout(() => {
-          off();
-          resolve(false);
-        }, KILL_ARM_MS);
-        off = paper.orderLog.onRecord((entry) => {
-          if (entry.method !== 'POST' || stopTasks) return;
-          const clientOrderId = entry.params['newClientOrderId'] ?? '';
-          const planId = planIdOfClientOrderId(clientOrderId)?.planId;
-          if (planId === undefined || pool.ready().length < 2) return;
-          const sender = pool.placingWorker(planId);
-          if (sender === null) return;
-          // Synchronously, before the exchange handles the request: the sender never hears the answer.
-          if (pool.kill(sender, 'in_flight', { clientOrderId, planId })) {
-            clearTimeout(timer);
-            off();
-            resolve(true);
-          }
-        });
+      killOnEvent<OrderLogEntry>((onEvent) => paper.orderLog.onRecord(onEvent), (entry) => {
+        if (entry.method !== 'POST' || stopTasks) return false;
+        const clientOrderId = entry.params['newClientOrderId'] ?? '';
+        const planId = planIdOfClientOrderId(clientOrderId)?.planId;
+        if (planId === undefined || pool.ready().length < 2) return false;
+        const sender = pool.placingWorker(planId);
+        // Synchronously, before the exchange handles the request: the sender never hears the answer.
+        return sender !== null && pool.kill(sender, 'in_flight', { clientOrderId, planId });
       });
 
     const killAfterPermits = () =>
-      new Promise<boolean>((resolve) => {
-        let off = () => {};
-        const timer = setTimeout(() => {
-          off();
-          resolve(false);
-        }, KILL_ARM_MS);
-        off = pool.onPermitCheckFinished(({ worker, planId, outcome }) => {
-          if (outcome !== 'completed' || stopTasks || pool.ready().length < 2 || !pool.ready().includes(worker)) return;
-          if (pool.kill(worker, 'after_permits', { planId })) {
-            clearTimeout(timer);
-            off();
-            resolve(true);
-          }
-        });
+      killOnEvent<ActivityFinished>((onEvent) => pool.onPermitCheckFinished(onEvent), ({ worker, planId, outcome }) => {
+        if (outcome !== 'completed' || stopTasks || pool.ready().length < 2 || !pool.ready().includes(worker)) return false;
+        return pool.kill(worker, 'after_permits', { planId });
       });
 
     const killTask = async () => {
@@ -515,4 +492,23 @@ async function storeRecords(c: import('pg').Client, schema: string): Promise<{ a
     permits: permits.rows.map((r) => ({ permitId: r.permit_id, expiresAtMs: r.expires_at.getTime() })),
     fills: fills.rows.map((r) => ({ planId: r.plan_id, clientOrderId: r.client_order_id, exchangeOrderId: r.exchange_order_id, qty: r.qty })),
   };
+}
+
+/**
+ * Listens (`subscribe` returns its unsubscribe) until `tryKill` kills on an event, or KILL_ARM_MS pass:
+ * true when a kill happened.
+ */
+function killOnEvent<E>(subscribe: (onEvent: (event: E) => void) => () => void, tryKill: (event: E) => boolean): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let off = () => {};
+    const done = (killed: boolean) => {
+      clearTimeout(timer);
+      off();
+      resolve(killed);
+    };
+    const timer = setTimeout(() => done(false), KILL_ARM_MS);
+    off = subscribe((event) => {
+      if (tryKill(event)) done(true);
+    });
+  });
 }

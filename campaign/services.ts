@@ -2,20 +2,13 @@
 // exchange's markets (big long positions, so that repeated partial closes never reach the minimum), and a
 // worker environment that inherits nothing chain-related from the shell.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { longPositionsScenario } from '../src/bench/markets.js';
+import { displayUrl, withPg } from '../src/bench/services.js';
+
+export { displayUrl, withPg };
 
 /** The machine's PostgreSQL (CAMPAIGN_DATABASE_URL overrides it). */
 export const DEFAULT_CAMPAIGN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-export async function withPg<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 export function newCampaignSchema(): string {
   return `campaign_${randomBytes(6).toString('hex')}`;
@@ -24,11 +17,6 @@ export function newCampaignSchema(): string {
 export async function dropCampaignSchema(url: string, schema: string): Promise<void> {
   if (!/^campaign_[0-9a-f]{12}$/.test(schema)) throw new Error(`refusing to drop schema ${schema}: not a campaign schema`);
   await withPg(url, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
-}
-
-/** Redacts the password of a connection URL for the report. */
-export function displayUrl(url: string): string {
-  return url.replace(/\/\/[^@]*@/, '//');
 }
 
 /** Settings the chain reads from the environment: never inherited from the shell running the campaign. */
@@ -51,23 +39,14 @@ export function campaignSymbols(count: number): string[] {
 }
 
 export function campaignScenario(symbols: readonly string[]): object {
-  return {
+  return longPositionsScenario({
     name: 'campaign',
     description: 'fault campaign: one market per symbol lane, big long positions',
-    defaultLeverage: 20,
-    accounts: [{ apiKey: 'paper-key', secret: 'paper-secret' }],
-    markets: symbols.map((symbol) => ({
-      symbol,
-      baseAsset: symbol.replace(/USDT$/, ''),
-      quoteAsset: 'USDT',
-      tickSize: '0.0001',
-      stepSize: '0.001',
-      minQty: '0.001',
-      maxQty: '100000000',
-      minNotional: '5',
-      markPrice: CAMPAIGN_MARK_PRICE,
-    })),
-    positions: symbols.map((symbol) => ({ symbol, amount: CAMPAIGN_POSITION, entryPrice: CAMPAIGN_MARK_PRICE })),
-    balances: [{ asset: 'USDT', walletBalance: '1000000000' }],
-  };
+    symbols,
+    position: CAMPAIGN_POSITION,
+    markPrice: CAMPAIGN_MARK_PRICE,
+    tickSize: '0.0001',
+    maxQty: '100000000',
+    walletBalance: '1000000000',
+  });
 }

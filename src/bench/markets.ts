@@ -15,26 +15,52 @@ export function benchSymbols(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `BX${String(i).padStart(4, '0')}USDT`);
 }
 
-export function benchScenario(symbols: readonly string[]): object {
+export interface LongPositionsScenario {
+  name: string;
+  description: string;
+  symbols: readonly string[];
+  /** Every symbol's long position, opened at the mark price. */
+  position: string;
+  markPrice: string;
+  tickSize: string;
+  maxQty: string;
+  walletBalance: string;
+}
+
+/** A paper scenario of many markets, each with one big long position (the harnesses' market, bench and campaign). */
+export function longPositionsScenario(s: LongPositionsScenario): object {
   return {
-    name: 'bench',
-    description: 'permit-chain benchmark: many markets, 1000-lot long positions',
+    name: s.name,
+    description: s.description,
     defaultLeverage: 20,
     accounts: [{ apiKey: 'paper-key', secret: 'paper-secret' }],
-    markets: symbols.map((symbol) => ({
+    markets: s.symbols.map((symbol) => ({
       symbol,
       baseAsset: symbol.replace(/USDT$/, ''),
       quoteAsset: 'USDT',
-      tickSize: '0.01',
+      tickSize: s.tickSize,
       stepSize: '0.001',
       minQty: '0.001',
-      maxQty: '100000',
+      maxQty: s.maxQty,
       minNotional: '5',
-      markPrice: BENCH_MARK_PRICE,
+      markPrice: s.markPrice,
     })),
-    positions: symbols.map((symbol) => ({ symbol, amount: BENCH_POSITION, entryPrice: BENCH_MARK_PRICE })),
-    balances: [{ asset: 'USDT', walletBalance: '100000000' }],
+    positions: s.symbols.map((symbol) => ({ symbol, amount: s.position, entryPrice: s.markPrice })),
+    balances: [{ asset: 'USDT', walletBalance: s.walletBalance }],
   };
+}
+
+export function benchScenario(symbols: readonly string[]): object {
+  return longPositionsScenario({
+    name: 'bench',
+    description: 'permit-chain benchmark: many markets, 1000-lot long positions',
+    symbols,
+    position: BENCH_POSITION,
+    markPrice: BENCH_MARK_PRICE,
+    tickSize: '0.01',
+    maxQty: '100000',
+    walletBalance: '100000000',
+  });
 }
 
 export function writeBenchScenario(dir: string, symbols: readonly string[]): string {
