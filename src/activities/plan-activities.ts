@@ -1,7 +1,7 @@
 // All I/O of the permit chain: exchange reads and orders through the venue adapter, permits,
 // fills and ledger adjustments through the store. Decisions themselves live in src/domain.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { decimalNumber, decimalText } from '../domain/decimal.js';
+import { dec, decimalNumber, decimalText } from '../domain/decimal.js';
 import { FailureTypes } from '../domain/failures.js';
 import { decidePositionPermit, decideGovernorPermit, toleranceFor, type GovernorPermit, type PositionPermit } from '../domain/permits.js';
 import type { MarketRules, OrderReport, Venue } from '../exchange/venue.js';
@@ -101,12 +101,16 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
 
   const checkPositionState = async ({ plan, sequence }: PermitRequest): Promise<PositionPermit> => {
     const market = await marketOrNull(plan.symbol);
+    // Orders of other plans of the symbol that are sent but not yet booked: the exchange may already show
+    // them while the ledger does not (read before the position, so an order booked in between is not missed).
+    const inFlight = await store.inFlightOrders(settings.venueName, plan.symbol, plan.plan_id);
     const [pos, ledger] = await Promise.all([market ? position(plan.symbol) : null, store.ledgerPosition(settings.venueName, plan.symbol)]);
     const permit = decidePositionPermit({
       plan,
       sequence,
       exchangeAmount: pos?.amount ?? null,
       ledgerAmount: ledger,
+      inFlight: inFlight.map((o) => ({ side: o.side, unbookedQty: decimalText(dec(o.qty).minus(o.booked)) })),
       tolerance: toleranceFor(plan.symbol, settings.tolerances, settings.defaultTolerance),
       now: now(),
       ttlSeconds: settings.ttlSeconds,

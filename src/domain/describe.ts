@@ -12,6 +12,12 @@ export function describeGovernor(p: GovernorPermit): string {
 
 export function describeP33(p: PositionPermit): string {
   const c = p.context;
+  // in_flight is present only when other plans' orders of the symbol are sent but not yet booked.
+  if (c.in_flight_orders) {
+    const flight = `in flight ${c.in_flight ?? 0} (${c.in_flight_orders} order(s) sent, not yet booked)`;
+    if (p.allow) return `P3.3: allowed — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt} with ${flight}, diff ${c.diff}, tolerance ${c.tolerance}, expires ${clock(p.expires_at)}`;
+    return `P3.3: denied ${p.reason} — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt} with ${flight}, diff ${c.diff}, tolerance ${c.tolerance}`;
+  }
   if (p.allow) return `P3.3: allowed — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt}, diff ${c.diff} ≤ tolerance ${c.tolerance}, expires ${clock(p.expires_at)}`;
   return `P3.3: denied ${p.reason} — exchange ${c.exchange_amt} vs ledger ${c.ledger_amt}, diff ${c.diff} > tolerance ${c.tolerance}`;
 }

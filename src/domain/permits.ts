@@ -46,6 +46,20 @@ export interface PositionContext {
   ledger_amt: number;
   diff: number;
   tolerance: number;
+  /**
+   * Signed sum of the unbooked remainders of other plans' orders of the symbol that are sent but not yet
+   * booked (SELL −, BUY +); the exchange may show any part of it. Present only when such orders exist, so a
+   * check with nothing in flight keeps the seed's four fields.
+   */
+  in_flight?: number;
+  /** How many such orders (present with in_flight). */
+  in_flight_orders?: number;
+}
+
+/** An order of another plan of the symbol that is sent but not fully booked: its unbooked remainder. */
+export interface InFlightAmount {
+  side: 'BUY' | 'SELL';
+  unbookedQty: string;
 }
 
 /** The position-state permit (seed P3.3). */
@@ -136,16 +150,28 @@ export interface PositionCheckInput {
   /** null: the exchange lists no such market, so there is no position to compare. */
   exchangeAmount: string | null;
   ledgerAmount: string;
+  /** Orders of other plans of the symbol sent but not yet booked (default none). */
+  inFlight?: InFlightAmount[];
   tolerance: string;
   now: number;
   ttlSeconds: number;
 }
 
-/** Position-state check (P3.3): the exchange and our ledger must agree within the tolerance. */
+/**
+ * Position-state check (P3.3): the exchange and our ledger must agree within the tolerance, counting what is
+ * in flight. Each in-flight order may or may not have executed yet, so the exchange may lie anywhere in
+ * [ledger + Σ min(d, 0), ledger + Σ max(d, 0)] (d = +unbooked for a BUY, −unbooked for a SELL), widened by
+ * the tolerance. With nothing in flight this is |exchange − ledger| ≤ tolerance.
+ */
 export function decidePositionPermit(input: PositionCheckInput): PositionPermit {
   const exchangeAmount = input.exchangeAmount ?? '0';
   const diff = dec(exchangeAmount).minus(input.ledgerAmount).abs();
-  const allow = input.exchangeAmount !== null && diff.lte(input.tolerance);
+  const deltas = (input.inFlight ?? []).map((o) => (o.side === 'BUY' ? dec(o.unbookedQty) : dec(o.unbookedQty).neg()));
+  const zero = dec(0);
+  const inFlight = deltas.reduce((sum, d) => sum.plus(d), zero);
+  const low = deltas.reduce((sum, d) => (d.lt(0) ? sum.plus(d) : sum), dec(input.ledgerAmount)).minus(input.tolerance);
+  const high = deltas.reduce((sum, d) => (d.gt(0) ? sum.plus(d) : sum), dec(input.ledgerAmount)).plus(input.tolerance);
+  const allow = input.exchangeAmount !== null && dec(exchangeAmount).gte(low) && dec(exchangeAmount).lte(high);
   const key = positionPermitKey(input.plan.plan_id);
   return {
     permit_id: `${key}#${input.sequence}`,
@@ -158,6 +184,7 @@ export function decidePositionPermit(input: PositionCheckInput): PositionPermit 
       ledger_amt: decimalNumber(input.ledgerAmount),
       diff: decimalNumber(diff),
       tolerance: decimalNumber(input.tolerance),
+      ...(deltas.length > 0 ? { in_flight: decimalNumber(inFlight), in_flight_orders: deltas.length } : {}),
     },
     ...permitTimes(input.now, input.ttlSeconds),
     ttl_seconds: input.ttlSeconds,

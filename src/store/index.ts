@@ -9,6 +9,7 @@ export type {
   AnsweredDenial,
   ConsumeResult,
   BeginAttemptResult,
+  InFlightOrder,
   OrderAttempt,
   OrderAttemptInput,
   LegacyAttemptInput,

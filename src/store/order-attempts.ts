@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_ORDER_ATTEMPTS, clientOrderIdForAttempt, clientOrderIdForPlan } from '../domain/plan-ids.js';
 import { queryOne, type Db, type Queryable } from './db.js';
 import { consumePermit, revokePermitsIn, whyNotUsable } from './permits.js';
-import type { BeginAttemptResult, LegacyAttemptInput, OrderAttempt, OrderAttemptInput, OrderAttemptOutcome } from './types.js';
+import type { BeginAttemptResult, InFlightOrder, LegacyAttemptInput, OrderAttempt, OrderAttemptInput, OrderAttemptOutcome } from './types.js';
 import { parseInput, planId, positiveDecimal, symbol, text } from './validation.js';
 import { normalizeDecimal, toIso, toNullableIso } from './values.js';
 
@@ -199,4 +199,33 @@ function toAttempt(r: AttemptRow): OrderAttempt {
     detail: r.detail,
     settledAt: toNullableIso(r.settled_at),
   };
+}
+
+const inFlightSchema = z.object({ venue: text, symbol, excludePlanId: planId.nullable() });
+
+/**
+ * See Store.inFlightOrders. order_attempts has no venue column: attempts belong to the worker's venue, so
+ * the venue only selects which fills count as booked. booked is the order's highest cumulative quantity
+ * booked (ledger_fills.cum_qty), matched by client order id.
+ */
+export async function inFlightOrders(db: Db, venueId: string, sym: string, excludePlanId: string | null): Promise<InFlightOrder[]> {
+  const q = parseInput('inFlightOrders', inFlightSchema, { venue: venueId, symbol: sym, excludePlanId });
+  const rows = await db.query<{ plan_id: string; client_order_id: string; side: 'BUY' | 'SELL'; qty: string; booked: string; outcome: 'pending' | 'placed' }>(
+    `SELECT a.plan_id, a.client_order_id, a.side, a.qty::text AS qty, coalesce(b.booked, 0)::text AS booked, a.outcome
+     FROM order_attempts a
+     LEFT JOIN (SELECT client_order_id, max(cum_qty) AS booked FROM ledger_fills WHERE venue = $1 GROUP BY client_order_id) b
+       ON b.client_order_id = a.client_order_id
+     WHERE a.symbol = $2 AND a.outcome IN ('pending', 'placed') AND ($3::text IS NULL OR a.plan_id <> $3::text)
+       AND coalesce(b.booked, 0) < a.qty
+     ORDER BY a.created_at, a.plan_id, a.attempt_no`,
+    [q.venue, q.symbol, q.excludePlanId],
+  );
+  return rows.map((r) => ({
+    planId: r.plan_id,
+    clientOrderId: r.client_order_id,
+    side: r.side,
+    qty: normalizeDecimal(r.qty),
+    booked: normalizeDecimal(r.booked),
+    outcome: r.outcome,
+  }));
 }

@@ -47,6 +47,7 @@ function storeOn(db: Db): Store {
     revokePermits: (planId, permitIds, at) => attempts.revokePermits(db, planId, permitIds, at),
     settleOrderAttempt: (planId, attemptNo, outcome, exchangeOrderId, detail) => attempts.settleOrderAttempt(db, planId, attemptNo, outcome, exchangeOrderId, detail),
     orderAttempts: (planId) => attempts.orderAttempts(db, planId),
+    inFlightOrders: (venue, symbol, excludePlanId) => attempts.inFlightOrders(db, venue, symbol, excludePlanId ?? null),
     tradingState: () => trading.tradingState(db),
     isTradingPaused: (symbol, planId) => trading.isTradingPaused(db, symbol, planId),
     setTradingState: (c) => trading.setTradingState(db, c),

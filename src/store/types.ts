@@ -177,6 +177,14 @@ export interface Store {
   /** pending → placed | refused | not_found, once; a second settle of an attempt is refused. */
   settleOrderAttempt(planId: string, attemptNo: number, outcome: Exclude<OrderAttemptOutcome, 'pending'>, exchangeOrderId: string | null, detail: string | null): Promise<OrderAttempt>;
   orderAttempts(planId: string): Promise<OrderAttempt[]>;
+  /**
+   * Orders of the symbol that are sent (or may have been) but not fully booked: every attempt, of any plan
+   * but excludePlanId, that is pending or placed and whose booked cumulative fill on the venue is below its
+   * quantity. Its unbooked remainder (qty − booked) may or may not have executed on the exchange yet.
+   * Limit: a placed order that ended CANCELED/EXPIRED with less than its quantity executed stays listed
+   * with its never-to-execute remainder (nothing marks it final).
+   */
+  inFlightOrders(venue: string, symbol: string, excludePlanId?: string | null): Promise<InFlightOrder[]>;
 
   tradingState(): Promise<TradingState>;
   /** Paused globally, for the symbol, or for the plan when `planId` is given. */
@@ -228,6 +236,18 @@ export interface OrderAttempt extends Omit<OrderAttemptInput, 'at'> {
   exchangeOrderId: string | null;
   detail: string | null;
   settledAt: string | null;
+}
+
+/** An order attempt not fully booked yet (Store.inFlightOrders). */
+export interface InFlightOrder {
+  planId: string;
+  clientOrderId: string;
+  side: 'BUY' | 'SELL';
+  /** Ordered quantity. */
+  qty: string;
+  /** Cumulative quantity booked for it so far. */
+  booked: string;
+  outcome: 'pending' | 'placed';
 }
 
 export type BeginAttemptResult =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeGovernor } from '../../src/domain/describe.js';
-import { closeQuantity, decideGovernorPermit, decidePositionPermit } from '../../src/domain/permits.js';
+import { describeGovernor, describeP33 } from '../../src/domain/describe.js';
+import { closeQuantity, decideGovernorPermit, decidePositionPermit, type InFlightAmount } from '../../src/domain/permits.js';
 import type { Plan } from '../../src/domain/plan.js';
 
 const plan: Plan = { plan_id: 'f1a8d7f48713d5cf', symbol: 'BTCUSDT', action: 'PARTIAL_75', kill_score: 0.539, decision: 'EXECUTE', timestamp: 1769301008 };
@@ -86,5 +86,51 @@ describe('position-state permit (P3.3)', () => {
     expect(check('0.062', '0.061')).toMatchObject({ allow: true, reason: null });
     expect(check('0.3', '0.2', '0.1').allow).toBe(true); // 0.3 - 0.2 is 0.09999999999999998 in floats
     expect(check('0.062', '0.0609').allow).toBe(false);
+  });
+});
+
+describe('position-state permit (P3.3) with orders in flight', () => {
+  const check = (exchangeAmount: string, ledgerAmount: string, inFlight: InFlightAmount[], tolerance = '0.001') =>
+    decidePositionPermit({ plan, sequence: 1, exchangeAmount, ledgerAmount, inFlight, tolerance, now, ttlSeconds: 15 });
+  const sell = (unbookedQty: string): InFlightAmount => ({ side: 'SELL', unbookedQty });
+  const buy = (unbookedQty: string): InFlightAmount => ({ side: 'BUY', unbookedQty });
+
+  it('allows an exchange that already shows an unbooked SELL (filled, not yet booked)', () => {
+    const p = check('0.75', '1', [sell('0.25')]);
+    expect(p).toMatchObject({ allow: true, reason: null });
+    expect(p.context).toEqual({ exchange_amt: 0.75, ledger_amt: 1, diff: 0.25, tolerance: 0.001, in_flight: -0.25, in_flight_orders: 1 });
+    expect(describeP33(p)).toContain('in flight -0.25 (1 order(s) sent, not yet booked)');
+  });
+
+  it('denies the same mismatch with nothing in flight, and keeps the seed context', () => {
+    const p = check('0.75', '1', []);
+    expect(p).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch' });
+    expect(p.context).toEqual({ exchange_amt: 0.75, ledger_amt: 1, diff: 0.25, tolerance: 0.001 });
+  });
+
+  it('allows an exchange that does not show the in-flight order yet (sent, not executed)', () => {
+    expect(check('1', '1', [sell('0.25')])).toMatchObject({ allow: true, context: { in_flight: -0.25, diff: 0 } });
+  });
+
+  it('denies an exchange beyond what is in flight, and shows the in-flight amount', () => {
+    const p = check('0.5', '1', [sell('0.25')]);
+    expect(p).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch' });
+    expect(p.context).toEqual({ exchange_amt: 0.5, ledger_amt: 1, diff: 0.5, tolerance: 0.001, in_flight: -0.25, in_flight_orders: 1 });
+    expect(describeP33(p)).toMatch(/^P3\.3: denied reconcile_required_qty_mismatch — .*in flight -0\.25/);
+    // The wrong direction is no excuse either: an unbooked SELL never explains a higher exchange amount.
+    expect(check('1.25', '1', [sell('0.25')]).allow).toBe(false);
+  });
+
+  it('widens by the tolerance at both ends and lets each order have executed or not (exact decimals)', () => {
+    expect(check('0.749', '1', [sell('0.25')]).allow).toBe(true);
+    expect(check('0.7489', '1', [sell('0.25')]).allow).toBe(false);
+    expect(check('1.001', '1', [sell('0.25')]).allow).toBe(true);
+    expect(check('1.0011', '1', [sell('0.25')]).allow).toBe(false);
+    // A SELL 0.25 and a BUY 0.1 in flight: anywhere in [0.75, 1.1].
+    const mixed = [sell('0.25'), buy('0.1')];
+    for (const x of ['0.75', '0.85', '1', '1.1']) expect(check(x, '1', mixed).allow).toBe(true);
+    expect(check('0.7', '1', mixed).allow).toBe(false);
+    expect(check('1.2', '1', mixed).allow).toBe(false);
+    expect(check('0.85', '1', mixed).context).toMatchObject({ in_flight: -0.15, in_flight_orders: 2 });
   });
 });

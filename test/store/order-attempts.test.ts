@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type OrderAttemptInput, type Store } from '../../src/store/index.js';
 import { embeddedBackend, postgresBackend, type Backend } from './backends.js';
-import { newPlanId, permit } from './fixtures.js';
+import { fill, newPlanId, newSymbol, permit, VENUE } from './fixtures.js';
 
 const backends: Backend[] = [postgresBackend(), embeddedBackend()];
 
@@ -145,5 +145,46 @@ describe.each(backends)('order attempts on $name', (backend) => {
     expect(await store.claimPlan(first)).toMatchObject({ claimed: true, claim: { runId: 'run-1' } });
     expect(await second.claimPlan(first)).toMatchObject({ claimed: true });
     expect(await second.claimPlan({ ...first, runId: 'run-2' })).toMatchObject({ claimed: false, claim: { runId: 'run-1', workflowId: `plan-${planId}` } });
+  });
+  it('lists the orders of a symbol in flight: pending or placed and not fully booked, of other plans', async () => {
+    const symbol = newSymbol();
+    /** Begins an attempt of a new plan on `symbol`, settled as given. */
+    const attempt = async (qty: string, side: 'BUY' | 'SELL', outcome: 'pending' | 'placed' | 'refused' | 'not_found') => {
+      const { planId, input } = await planWithPermits();
+      const begun = await store.beginOrderAttempt({ ...input, symbol, side, qty });
+      if (!begun.ok) throw new Error(`not begun: ${begun.reason}`);
+      const exchangeOrderId = outcome === 'placed' ? `ex-${planId}` : null;
+      if (outcome !== 'pending') await store.settleOrderAttempt(planId, 1, outcome, exchangeOrderId, null);
+      return { planId, clientOrderId: begun.attempt.clientOrderId, exchangeOrderId };
+    };
+    const book = (a: { planId: string; clientOrderId: string; exchangeOrderId: string | null }, side: 'BUY' | 'SELL', qty: string) =>
+      store.bookFill(fill({ symbol, planId: a.planId, clientOrderId: a.clientOrderId, exchangeOrderId: a.exchangeOrderId!, side, qty }));
+
+    const pending = await attempt('0.1', 'SELL', 'pending');
+    const placed = await attempt('0.25', 'SELL', 'placed');
+    const partlyBooked = await attempt('0.5', 'BUY', 'placed');
+    await book(partlyBooked, 'BUY', '0.2');
+    const fullyBooked = await attempt('0.3', 'SELL', 'placed');
+    await book(fullyBooked, 'SELL', '0.3');
+    await attempt('0.4', 'SELL', 'refused');
+    await attempt('0.6', 'SELL', 'not_found');
+    const own = await attempt('0.7', 'SELL', 'placed');
+    const otherSymbol = await planWithPermits();
+    await store.beginOrderAttempt({ ...otherSymbol.input, symbol: newSymbol() });
+
+    const byId = <T extends { clientOrderId: string }>(list: T[]) => [...list].sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
+    const inFlight = await second.inFlightOrders(VENUE, symbol, own.planId);
+    expect(byId(inFlight)).toEqual(byId([
+      { planId: pending.planId, clientOrderId: pending.clientOrderId, side: 'SELL', qty: '0.1', booked: '0', outcome: 'pending' },
+      { planId: placed.planId, clientOrderId: placed.clientOrderId, side: 'SELL', qty: '0.25', booked: '0', outcome: 'placed' },
+      { planId: partlyBooked.planId, clientOrderId: partlyBooked.clientOrderId, side: 'BUY', qty: '0.5', booked: '0.2', outcome: 'placed' },
+    ]));
+    // Not excluding anyone: the asking plan's own order is listed too; fills on another venue do not count.
+    expect((await store.inFlightOrders(VENUE, symbol)).map((o) => o.planId)).toContain(own.planId);
+    expect((await store.inFlightOrders('other-venue', symbol)).map((o) => o.planId)).toContain(fullyBooked.planId);
+    // Booking the rest takes an order out.
+    await book(placed, 'SELL', '0.25');
+    await book(partlyBooked, 'BUY', '0.5');
+    expect((await store.inFlightOrders(VENUE, symbol, own.planId)).map((o) => o.planId)).toEqual([pending.planId]);
   });
 });
