@@ -1,4 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import type { BinanceUsdm } from '../../src/exchange/ccxt-lib.js';
+import { createCcxtExchange } from '../../src/exchange/ccxt-venue.js';
 import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../../src/exchange/paper/index.js';
 import type { FaultInput, OrderLogEntry, PaperOrder, Scenario } from '../../src/exchange/paper/index.js';
 import type { VenueConfig } from '../../src/exchange/venue.js';
@@ -59,4 +62,24 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(25);
   }
+}
+
+/**
+ * For a describe block: `start()` runs the seed paper exchange (host clock `now`, scenario `overrides`) with a
+ * raw ccxt binanceusdm client on it (`config` overrides its settings); both are closed after each test.
+ */
+export function useRawCcxtOnPaper(): (now?: () => number, overrides?: Partial<Scenario>, config?: Partial<VenueConfig>) => Promise<{ paper: PaperExchange; client: BinanceUsdm }> {
+  let paper: PaperExchange | undefined;
+  let client: BinanceUsdm | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await paper?.close();
+    paper = undefined;
+    client = undefined;
+  });
+  return async (now, overrides = {}, config = {}) => {
+    paper = await startSeedPaper(now, overrides);
+    client = createCcxtExchange(paperConfig(paper, config));
+    return { paper, client };
+  };
 }

@@ -1,29 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ccxtErrors, type BinanceUsdm } from '../../src/exchange/ccxt-lib.js';
-import { createCcxtExchange } from '../../src/exchange/ccxt-venue.js';
-import type { PaperExchange, Scenario } from '../../src/exchange/paper/index.js';
-import { BTC, caught, paperConfig, startSeedPaper } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ccxtErrors } from '../../src/exchange/ccxt-lib.js';
+import { BTC, caught, useRawCcxtOnPaper } from './helpers.js';
 
 // The classes of the ccxt copy the adapter loads (instanceof needs the same copy).
 const { AuthenticationError, InsufficientFunds, InvalidNonce, InvalidOrder, OrderNotFound } = ccxtErrors;
 
 /** The real ccxt client, without the adapter, against the paper exchange. */
 describe('raw ccxt binanceusdm against the paper exchange', () => {
-  let paper: PaperExchange | undefined;
-  let client: BinanceUsdm | undefined;
-
-  async function start(now?: () => number, overrides: Partial<Scenario> = {}): Promise<{ paper: PaperExchange; client: BinanceUsdm }> {
-    paper = await startSeedPaper(now, overrides);
-    client = createCcxtExchange(paperConfig(paper));
-    return { paper, client };
-  }
-
-  afterEach(async () => {
-    await client?.close();
-    await paper?.close();
-    paper = undefined;
-    client = undefined;
-  });
+  const start = useRawCcxtOnPaper();
 
   it('loads markets with the scenario precision and limits', async () => {
     const { client } = await start();
@@ -130,8 +114,7 @@ describe('raw ccxt binanceusdm against the paper exchange', () => {
   });
 
   it('a wrong secret raises AuthenticationError (-1022)', async () => {
-    paper = await startSeedPaper();
-    client = createCcxtExchange(paperConfig(paper, { secret: 'wrong' }));
+    const { client } = await start(undefined, {}, { secret: 'wrong' });
     const err = await caught(client.fetchPositions());
     expect(err).toBeInstanceOf(AuthenticationError);
     expect(err.message).toContain('-1022');

@@ -1,29 +1,15 @@
 // Binance's rules the paper exchange keeps, through the real ccxt client: the exchange's own clock
 // (offset, /fapi/v1/time, -1021 for timestamps ahead of it) and the admin switches for clock and rules.
-import { afterEach, describe, expect, it } from 'vitest';
-import { ccxtErrors, type BinanceUsdm } from '../../src/exchange/ccxt-lib.js';
-import { createCcxtExchange } from '../../src/exchange/ccxt-venue.js';
-import type { PaperExchange, Scenario } from '../../src/exchange/paper/index.js';
-import { BTC, admin, caught, orderLog, paperConfig, startSeedPaper } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ccxtErrors } from '../../src/exchange/ccxt-lib.js';
+import type { Scenario } from '../../src/exchange/paper/index.js';
+import { BTC, admin, caught, orderLog, useRawCcxtOnPaper } from './helpers.js';
 
 const { InvalidNonce, InvalidOrder } = ccxtErrors;
 
 describe('the paper exchange clock and rules', () => {
-  let paper: PaperExchange | undefined;
-  let client: BinanceUsdm | undefined;
-
-  async function start(overrides: Partial<Scenario> = {}): Promise<{ paper: PaperExchange; client: BinanceUsdm }> {
-    paper = await startSeedPaper(undefined, overrides);
-    client = createCcxtExchange(paperConfig(paper));
-    return { paper, client };
-  }
-
-  afterEach(async () => {
-    await client?.close();
-    await paper?.close();
-    paper = undefined;
-    client = undefined;
-  });
+  const startRaw = useRawCcxtOnPaper();
+  const start = (overrides: Partial<Scenario> = {}) => startRaw(undefined, overrides);
 
   it("runs on its own clock: /fapi/v1/time, order and position times and the order log are host time + the scenario's offset", async () => {
     const { paper, client } = await start({ clockOffsetMs: 5_000 });
