@@ -4,7 +4,7 @@ import type { PlanAction } from './plan.js';
 /** How a plan can end (DESIGN.md "Outcomes"); RUNNING while the chain is still in progress. */
 export type PlanState = 'RUNNING' | 'EXECUTED' | 'DENIED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
 export type FinalPlanState = Exclude<PlanState, 'RUNNING'>;
-export type ChainStage = 'governor' | 'position_check' | 'awaiting_reconcile' | 'paused' | 'placing' | 'settling' | 'booking' | 'done';
+export type ChainStage = 'waiting_turn' | 'governor' | 'position_check' | 'awaiting_reconcile' | 'paused' | 'placing' | 'settling' | 'booking' | 'done';
 
 /** Who asked for an operator action, and why (recorded in history, events and the ledger journal). */
 export interface OperatorAction {
@@ -53,4 +53,17 @@ export interface ChainState {
   order: OrderSummary | null;
   events: ChainEvent[];
   chain_latency_ms: number | null;
+  /** The plan's turn on its symbol (absent for plans started before symbol turns). */
+  turn?: TurnStatus;
+}
+
+/** Plans of a symbol take turns: whether this one waits for its turn, holds it, or has given it up. */
+export interface TurnStatus {
+  state: 'waiting' | 'held' | 'released';
+  /** The plan holding the symbol's turn while this one waits. */
+  waiting_for: string | null;
+  /** Plans before this one in the symbol's queue (the holder included) while it waits. */
+  ahead: number | null;
+  /** Since when (workflow time) it is in this state. */
+  since: string;
 }

@@ -17,6 +17,11 @@ export const FailureTypes = {
   orderUnsettled: 'OrderUnsettled',
   /** The worker cannot tell the exchange's time closely enough (EXCHANGE_CLOCK_SKEW_BOUND_MS): nothing sent. */
   clockSkew: 'ClockSkew',
+  /**
+   * A ledger sync had to wait: an order of the symbol is in flight, or something was booked while the
+   * exchange was read. Retried; the ledger is unchanged meanwhile.
+   */
+  reconcileFenced: 'ReconcileFenced',
 } as const;
 
 export const NON_RETRYABLE_ORDER_FAILURES = [

@@ -85,6 +85,12 @@ export interface GovernorInput {
   sequence: number;
   positionAmount: string;
   markPrice: string;
+  /**
+   * Orders of other plans of the symbol sent but not yet booked (default none; plans of a symbol take turns,
+   * so only orders of runs that predate the turns, or ones that outlived their settle bound, can be here).
+   * Those that reduce the position may still execute: the plan sizes from what is left without them.
+   */
+  inFlight?: InFlightAmount[];
   market: MarketLimits | null;
   pausedScope: string | null;
   /** The workflow run that already owns this plan id, when it is not this run: the plan ran before. */
@@ -120,9 +126,24 @@ function governorDenial(input: GovernorInput, qty: string, notional: string): Go
   return null;
 }
 
+/**
+ * The position a plan sizes from: the exchange's, less the unbooked remainders of in-flight orders that reduce
+ * it (each may still execute), never below zero. Under-closing when such an order had already executed is
+ * the safe side: never more than the position.
+ */
+export function sizingPosition(positionAmount: string, inFlight: InFlightAmount[] = []): string {
+  const amount = dec(positionAmount);
+  if (amount.isZero()) return decimalText(amount);
+  const reducing = amount.gt(0) ? 'SELL' : 'BUY';
+  const pending = inFlight.filter((o) => o.side === reducing).reduce((sum, o) => sum.plus(o.unbookedQty), dec(0));
+  const left = amount.abs().minus(pending);
+  return decimalText(left.lte(0) ? dec(0) : amount.gt(0) ? left : left.neg());
+}
+
 /** Governor (P3.2): how much the plan may close, at what notional, for how long. */
 export function decideGovernorPermit(input: GovernorInput): GovernorPermit {
-  const qty = input.market ? closeQuantity(input.positionAmount, input.plan.action, input.market.stepSize) : '0';
+  const sizedFrom = sizingPosition(input.positionAmount, input.inFlight);
+  const qty = input.market ? closeQuantity(sizedFrom, input.plan.action, input.market.stepSize) : '0';
   const notional = decimalText(dec(qty).mul(input.markPrice));
   const reason = governorDenial(input, qty, notional);
   const key = governorPermitKey(input.plan.plan_id);

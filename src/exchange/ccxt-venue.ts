@@ -137,6 +137,25 @@ function toOrderReport(raw: RawOrder): OrderReport {
   };
 }
 
+interface RawPositionRow {
+  symbol: string;
+  positionAmt: string;
+  markPrice: string;
+  updateTime?: number | string;
+}
+
+/** ccxt drops flat rows; the raw strings of the rest are exact, its numbers are floats. */
+function rawPositionRows(rows: Array<{ info: unknown }>): RawPositionRow[] {
+  return rows.map((p) => p.info as RawPositionRow); // info: any in ccxt's types (raw positionRisk row)
+}
+
+/** One symbol's rows (one per position side) as a net position, updated when its latest row was. */
+function positionOf(symbol: string, rows: RawPositionRow[]): Position {
+  const amount = rows.reduce((acc, r) => acc.plus(r.positionAmt), new Decimal(0));
+  const updates = rows.map((r) => Number(r.updateTime)).filter((t) => Number.isFinite(t) && t > 0);
+  return { symbol, amount: amount.toFixed(), markPrice: new Decimal(rows[0]!.markPrice).toFixed(), updatedAt: updates.length > 0 ? Math.max(...updates) : null };
+}
+
 /** Refuses quantities ccxt would otherwise silently truncate to the step. */
 function checkQuantity(qty: string, rules: MarketRules): void {
   const reject = (reason: string) =>
@@ -245,13 +264,18 @@ class CcxtVenue implements Venue {
     // `symbol` goes to positionRisk as is: the exchange answers this symbol's rows only, instead of every
     // market's rows for ccxt to parse and filter (ccxt sends no symbol of its own).
     const rows = await this.#signed(() => this.#exchange.fetchPositions([rules.ccxtSymbol], { symbol: rules.symbol }));
-    // ccxt drops flat rows; the raw strings of the rest are exact, its numbers are floats.
-    const raw = rows.map((p) => p.info as { symbol: string; positionAmt: string; markPrice: string }); // info: any in ccxt's types
-    const mine = raw.filter((r) => r.symbol === symbol);
-    const first = mine[0];
-    if (first === undefined) return { symbol, amount: '0', markPrice: await this.#markPrice(rules) };
-    const amount = mine.reduce((acc, r) => acc.plus(r.positionAmt), new Decimal(0));
-    return { symbol, amount: amount.toFixed(), markPrice: new Decimal(first.markPrice).toFixed() };
+    const mine = rawPositionRows(rows).filter((r) => r.symbol === symbol);
+    if (mine.length === 0) return { symbol, amount: '0', markPrice: await this.#markPrice(rules), updatedAt: null };
+    return positionOf(symbol, mine);
+  }
+
+  async positions(): Promise<Position[]> {
+    const known = await this.#rulesBySymbol();
+    await this.#loadLeverageBrackets();
+    const rows = rawPositionRows(await this.#signed(() => this.#exchange.fetchPositions()));
+    const bySymbol = new Map<string, RawPositionRow[]>();
+    for (const row of rows.filter((r) => known.has(r.symbol))) bySymbol.set(row.symbol, [...(bySymbol.get(row.symbol) ?? []), row]);
+    return [...bySymbol.entries()].map(([symbol, mine]) => positionOf(symbol, mine)).filter((p) => !new Decimal(p.amount).isZero());
   }
 
   async #markPrice(rules: MarketRules): Promise<string> {

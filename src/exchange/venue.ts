@@ -25,6 +25,8 @@ export interface Position {
   /** Signed decimal string: > 0 long, < 0 short, "0" when flat. */
   amount: string;
   markPrice: string;
+  /** When the position last changed on the exchange (exchange clock, ms), when the venue reports it (not for a flat position). */
+  updatedAt: number | null;
 }
 
 export type OrderSide = 'BUY' | 'SELL';
@@ -96,6 +98,8 @@ export interface Venue {
   markets(): Promise<MarketRules[]>;
   market(symbol: string): Promise<MarketRules>;
   position(symbol: string): Promise<Position>;
+  /** Every non-flat position of every market, in one read (the drift sweep). A failed read throws: never an empty list. */
+  positions(): Promise<Position[]>;
   placeReduceOnlyMarketOrder(req: OrderRequest): Promise<OrderReport>;
   findOrder(symbol: string, clientOrderId: string): Promise<OrderReport | null>;
   close(): Promise<void>;

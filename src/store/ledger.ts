@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { queryExactlyOne, queryOne, type Db, type Queryable } from './db.js';
 import type { Adjustment, AdjustmentInput, AnsweredDenial, AdjustmentResult, Fill, FillInput, LedgerPosition } from './types.js';
-import { decimalString, isoTimestamp, optionalText, parseInput, positiveDecimal, symbol, text, venue, venueSymbol } from './validation.js';
-import { normalizeDecimal, toIso } from './values.js';
+import { dec } from '../domain/decimal.js';
+import { decimalString, isoTimestamp, nonNegativeDecimal, optionalText, parseInput, symbol, text, venue, venueSymbol } from './validation.js';
+import { normalizeDecimal, toIso, toNullableIso } from './values.js';
 
 /*
  * The position of a (venue, symbol) is the sum of its journal: fills (BUY +qty, SELL -qty; an order's
@@ -21,9 +22,14 @@ const fillSchema = z.object({
   clientOrderId: text,
   exchangeOrderId: text,
   side: z.enum(['BUY', 'SELL']),
-  qty: positiveDecimal,
-  price: positiveDecimal,
+  qty: nonNegativeDecimal,
+  price: nonNegativeDecimal,
   filledAt: isoTimestamp,
+  final: z.object({ status: text }).nullable().optional().transform((v) => v ?? null),
+}).superRefine((f, ctx) => {
+  // Only a final report may carry nothing executed (an order that ended with no fill); a fill has a price.
+  if (f.final === null && !dec(f.qty).gt(0)) ctx.addIssue({ code: 'custom', path: ['qty'], message: 'must be greater than 0' });
+  if (dec(f.qty).gt(0) && !dec(f.price).gt(0)) ctx.addIssue({ code: 'custom', path: ['price'], message: 'must be greater than 0' });
 });
 
 const adjustmentSchema = z.object({
@@ -63,12 +69,15 @@ export async function ledgerPositions(db: Db): Promise<LedgerPosition[]> {
  * Books what an exchange order executed beyond what is already booked for it: `qty` is the order's
  * cumulative executed quantity, the fill recorded is the increment (at the order's average price as given).
  * Under the position's lock, so concurrent or repeated bookings of one order book each increment once; a
- * cumulative quantity at or below what is booked books nothing.
+ * cumulative quantity at or below what is booked books nothing. A final report also records, in the same
+ * transaction, what the order executed in the end on its order attempt (it is no longer in flight).
  */
 export async function bookFill(db: Db, input: FillInput): Promise<{ booked: boolean; position: string }> {
   const f = parseInput('bookFill', fillSchema, input);
   return db.transaction(async (tx) => {
     const before = await lockPosition(tx, f.venue, f.symbol);
+    if (f.final !== null) await markOrderFinal(tx, f.clientOrderId, f.qty, f.final.status);
+    if (!dec(f.qty).gt(0)) return { booked: false, position: normalizeDecimal(before) };
     const inserted = await tx.query<{ position_after: string }>(
       `INSERT INTO ledger_fills (venue, symbol, plan_id, client_order_id, exchange_order_id, side, qty, cum_qty, price,
                                  filled_at, booked_at, position_before, position_after)
@@ -88,27 +97,50 @@ export async function bookFill(db: Db, input: FillInput): Promise<{ booked: bool
   });
 }
 
+export type ParsedAdjustment = z.output<typeof adjustmentSchema>;
+
+export function parseAdjustment(operation: string, input: AdjustmentInput): ParsedAdjustment {
+  return parseInput(operation, adjustmentSchema, input);
+}
+
 export async function adjustLedger(db: Db, input: AdjustmentInput): Promise<AdjustmentResult> {
-  const a = parseInput('adjustLedger', adjustmentSchema, input);
+  const a = parseAdjustment('adjustLedger', input);
   return db.transaction(async (tx) => {
     const before = await lockPosition(tx, a.venue, a.symbol);
     // Checked after the lock: a concurrent retry with the same key has committed by now.
-    if (a.idempotencyKey !== null) {
-      const previous = await adjustmentByKey(tx, a.idempotencyKey);
-      if (previous) return replayOf(previous, a);
-    }
-    const row = await queryExactlyOne<AdjustmentRow>(
-      tx,
-      `INSERT INTO ledger_adjustments (adjustment_id, venue, symbol, before, after, delta, who, why, plan_id, command,
-                                       idempotency_key, answers, at)
-       VALUES ($1, $2, $3, $4::numeric, $5::numeric, $5::numeric - $4::numeric, $6, $7, $8, $9, $10, $11::text::jsonb, ${NOW_MS})
-       RETURNING ${ADJUSTMENT_COLUMNS}`,
-      [`adj_${randomUUID()}`, a.venue, a.symbol, before, a.target, a.who, a.why, a.planId, a.command, a.idempotencyKey, a.answers === null ? null : JSON.stringify(a.answers)],
-    );
-    await setPosition(tx, a.venue, a.symbol, a.target);
-    const adjustment = toAdjustment(row);
-    return { adjustmentId: adjustment.adjustmentId, before: adjustment.before, after: adjustment.after, delta: adjustment.delta, at: adjustment.at, replayed: false };
+    const previous = await replayedAdjustment(tx, a);
+    return previous ?? insertAdjustment(tx, a, before, null);
   });
+}
+
+/** The first result of an adjustment with this idempotency key, if one was made (the caller holds the position lock). */
+export async function replayedAdjustment(tx: Queryable, a: ParsedAdjustment): Promise<AdjustmentResult | null> {
+  if (a.idempotencyKey === null) return null;
+  const previous = await adjustmentByKey(tx, a.idempotencyKey);
+  return previous ? replayOf(previous, a) : null;
+}
+
+export interface ExchangeReading {
+  exchangeReadAt: string;
+  exchangeUpdatedAt: string | null;
+  basedOnVersion: number;
+}
+
+/** Writes the adjustment row and moves the position to its target (the caller holds the position lock). */
+export async function insertAdjustment(tx: Queryable, a: ParsedAdjustment, before: string, reading: ExchangeReading | null): Promise<AdjustmentResult> {
+  const row = await queryExactlyOne<AdjustmentRow>(
+    tx,
+    `INSERT INTO ledger_adjustments (adjustment_id, venue, symbol, before, after, delta, who, why, plan_id, command,
+                                     idempotency_key, answers, exchange_read_at, exchange_updated_at, based_on_version, at)
+     VALUES ($1, $2, $3, $4::numeric, $5::numeric, $5::numeric - $4::numeric, $6, $7, $8, $9, $10, $11::text::jsonb,
+             $12::timestamptz, $13::timestamptz, $14::bigint, ${NOW_MS})
+     RETURNING ${ADJUSTMENT_COLUMNS}`,
+    [`adj_${randomUUID()}`, a.venue, a.symbol, before, a.target, a.who, a.why, a.planId, a.command, a.idempotencyKey, a.answers === null ? null : JSON.stringify(a.answers),
+      reading?.exchangeReadAt ?? null, reading?.exchangeUpdatedAt ?? null, reading?.basedOnVersion ?? null],
+  );
+  await setPosition(tx, a.venue, a.symbol, a.target);
+  const adjustment = toAdjustment(row);
+  return { adjustmentId: adjustment.adjustmentId, before: adjustment.before, after: adjustment.after, delta: adjustment.delta, at: adjustment.at, replayed: false };
 }
 
 export async function adjustmentHistory(db: Db, venueId: string, sym: string): Promise<Adjustment[]> {
@@ -122,7 +154,7 @@ export async function adjustmentHistory(db: Db, venueId: string, sym: string): P
 
 export async function fillsForPlan(db: Db, planId: string): Promise<Fill[]> {
   parseInput('fillsForPlan', text, planId);
-  const rows = await db.query<FillRow>(`SELECT ${FILL_COLUMNS} FROM ledger_fills WHERE plan_id = $1 ORDER BY fill_id`, [planId]);
+  const rows = await db.query<FillRow>(`SELECT ${FILL_COLUMNS} FROM ledger_fills WHERE plan_id = $1 ORDER BY ledger_fills.fill_id`, [planId]);
   return rows.map(toFill);
 }
 
@@ -141,11 +173,36 @@ async function lockPosition(tx: Queryable, venueId: string, sym: string): Promis
   return row.position;
 }
 
-async function setPosition(tx: Queryable, venueId: string, sym: string, position: string): Promise<void> {
+/** Every journal row moves the position's version on: a sync compares it with the one it read before. */
+export async function setPosition(tx: Queryable, venueId: string, sym: string, position: string): Promise<void> {
   await tx.query(
-    `UPDATE ledger_positions SET position = $3::numeric, updated_at = ${NOW_MS} WHERE venue = $1 AND symbol = $2`,
+    `UPDATE ledger_positions SET position = $3::numeric, version = version + 1, updated_at = ${NOW_MS} WHERE venue = $1 AND symbol = $2`,
     [venueId, sym, position],
   );
+}
+
+/** The order attempt carrying this client order id reached a final status having executed `executedQty`. */
+async function markOrderFinal(tx: Queryable, clientOrderId: string, executedQty: string, status: string): Promise<void> {
+  await tx.query(
+    `UPDATE order_attempts SET final_qty = $2::numeric, final_status = $3 WHERE client_order_id = $1 AND final_qty IS NULL`,
+    [clientOrderId, executedQty, status],
+  );
+}
+
+/** The position row (created at 0 if needed) locked for this transaction, with its version. */
+export async function lockPositionVersion(tx: Queryable, venueId: string, sym: string): Promise<{ position: string; version: number }> {
+  const position = await lockPosition(tx, venueId, sym);
+  const row = await queryExactlyOne<{ version: string }>(tx, 'SELECT version::text AS version FROM ledger_positions WHERE venue = $1 AND symbol = $2', [venueId, sym]);
+  return { position, version: Number(row.version) };
+}
+
+export async function positionVersions(db: Queryable, venueId: string, sym?: string): Promise<Array<{ symbol: string; position: string; version: number }>> {
+  const rows = await db.query<{ symbol: string; position: string; version: string }>(
+    `SELECT symbol, position::text AS position, version::text AS version FROM ledger_positions
+     WHERE venue = $1 AND ($2::text IS NULL OR symbol = $2::text) ORDER BY symbol`,
+    [venueId, sym ?? null],
+  );
+  return rows.map((r) => ({ symbol: r.symbol, position: normalizeDecimal(r.position), version: Number(r.version) }));
 }
 
 async function adjustmentByKey(tx: Queryable, key: string): Promise<Adjustment | undefined> {
@@ -165,7 +222,8 @@ function replayOf(previous: Adjustment, a: { venue: string; symbol: string; targ
 }
 
 const ADJUSTMENT_COLUMNS = `adjustment_id, venue, symbol, before::text AS before, after::text AS after, delta::text AS delta,
-  who, why, plan_id, command, idempotency_key, answers::text AS answers, at`;
+  who, why, plan_id, command, idempotency_key, answers::text AS answers, exchange_read_at, exchange_updated_at,
+  based_on_version::text AS based_on_version, at`;
 
 interface AdjustmentRow {
   adjustment_id: string;
@@ -180,6 +238,9 @@ interface AdjustmentRow {
   command: string | null;
   idempotency_key: string | null;
   answers: string | null;
+  exchange_read_at: Date | null;
+  exchange_updated_at: Date | null;
+  based_on_version: string | null;
   at: Date;
 }
 
@@ -197,6 +258,9 @@ function toAdjustment(r: AdjustmentRow): Adjustment {
     command: r.command,
     idempotencyKey: r.idempotency_key,
     answers: r.answers === null ? null : (JSON.parse(r.answers) as AnsweredDenial),
+    exchangeReadAt: toNullableIso(r.exchange_read_at),
+    exchangeUpdatedAt: toNullableIso(r.exchange_updated_at),
+    basedOnVersion: r.based_on_version === null ? null : Number(r.based_on_version),
     at: toIso(r.at),
   };
 }

@@ -183,9 +183,89 @@ const adjustmentAnswers = `
 ALTER TABLE ledger_adjustments ADD COLUMN answers jsonb;
 `;
 
+// Plans of one symbol take turns (docs/concurrency.md): a plan queues for its symbol's turn before its governor
+// sizes anything and keeps it until its order is final and booked (or it ends without one); the head of the
+// queue (lowest seq not released) holds the turn. One open row per workflow run.
+const symbolTurns = `
+CREATE TABLE symbol_turns (
+  seq            bigserial   PRIMARY KEY,
+  venue          text        NOT NULL,
+  symbol         text        NOT NULL,
+  plan_id        text        NOT NULL,
+  workflow_id    text        NOT NULL,
+  run_id         text        NOT NULL,
+  requested_at   timestamptz NOT NULL,
+  granted_at     timestamptz,
+  released_at    timestamptz,
+  release_reason text,
+  CHECK ((released_at IS NULL) = (release_reason IS NULL))
+);
+CREATE UNIQUE INDEX symbol_turns_one_open_per_run ON symbol_turns (run_id) WHERE released_at IS NULL;
+CREATE INDEX symbol_turns_queue ON symbol_turns (venue, symbol, seq) WHERE released_at IS NULL;
+CREATE INDEX symbol_turns_plan ON symbol_turns (plan_id);
+`;
+
+// An order that reached a final status records what it executed in the end: its unbooked remainder is then
+// what is left of that, not of its ordered quantity (a CANCELED or EXPIRED order short of it is no longer in
+// flight). A ledger position's version counts its journal rows, so a ledger sync can tell whether anything was
+// booked between its reading of the exchange and its write; the sync records what exchange state it read.
+const fencedSyncs = `
+ALTER TABLE order_attempts ADD COLUMN final_qty numeric CHECK (final_qty IS NULL OR final_qty >= 0);
+ALTER TABLE order_attempts ADD COLUMN final_status text;
+ALTER TABLE ledger_positions ADD COLUMN version bigint NOT NULL DEFAULT 0;
+ALTER TABLE ledger_adjustments ADD COLUMN exchange_read_at timestamptz;
+ALTER TABLE ledger_adjustments ADD COLUMN exchange_updated_at timestamptz;
+ALTER TABLE ledger_adjustments ADD COLUMN based_on_version bigint;
+`;
+
+// The drift sweep: every mismatch between the exchange and the ledger it finds for a symbol with nothing in
+// flight, kept for ever (never deleted). One open finding per symbol: a later sweep that sees the same amounts
+// counts it again; other amounts supersede it; a ledger sync of the symbol resolves it. Each sweep's summary,
+// including the symbols it could not read or had to skip, is kept too.
+const driftFindings = `
+CREATE TABLE drift_findings (
+  finding_id          bigserial   PRIMARY KEY,
+  venue               text        NOT NULL,
+  symbol              text        NOT NULL,
+  exchange_amt        numeric     NOT NULL,
+  ledger_amt          numeric     NOT NULL,
+  diff                numeric     NOT NULL,
+  tolerance           numeric     NOT NULL,
+  exchange_read_at    timestamptz NOT NULL,
+  exchange_updated_at timestamptz,
+  ledger_version      bigint      NOT NULL,
+  sweep_id            text        NOT NULL,
+  action              text        NOT NULL CHECK (action IN ('recorded', 'paused')),
+  detected_at         timestamptz NOT NULL,
+  last_seen_at        timestamptz NOT NULL,
+  seen_count          integer     NOT NULL DEFAULT 1 CHECK (seen_count >= 1),
+  resolved_at         timestamptz,
+  resolution          text,
+  CHECK ((resolved_at IS NULL) = (resolution IS NULL))
+);
+CREATE UNIQUE INDEX drift_findings_one_open ON drift_findings (venue, symbol) WHERE resolved_at IS NULL;
+CREATE INDEX drift_findings_detected ON drift_findings (detected_at);
+CREATE TRIGGER drift_findings_kept BEFORE DELETE ON drift_findings
+  FOR EACH ROW EXECUTE FUNCTION forbid_journal_mutation();
+
+CREATE TABLE drift_sweeps (
+  sweep_id    text        PRIMARY KEY,
+  venue       text        NOT NULL,
+  started_at  timestamptz NOT NULL,
+  finished_at timestamptz NOT NULL,
+  checked     integer     NOT NULL,
+  drifted     integer     NOT NULL,
+  busy        jsonb       NOT NULL,
+  unreadable  jsonb       NOT NULL,
+  error       text
+);
+CREATE INDEX drift_sweeps_started ON drift_sweeps (started_at);
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'ledger, permit log, trading state', sql: journalGuard + ledger + permits + tradingState },
   { version: 2, name: 'plan claims, order attempts', sql: planClaims + orderAttempts },
   { version: 3, name: 'fills booked by cumulative executed quantity', sql: cumulativeFills },
   { version: 4, name: 'ledger adjustments record the denial they answer', sql: adjustmentAnswers },
+  { version: 5, name: 'symbol turns, final orders, fenced ledger syncs, drift findings', sql: symbolTurns + fencedSyncs + driftFindings },
 ];

@@ -201,31 +201,46 @@ function toAttempt(r: AttemptRow): OrderAttempt {
   };
 }
 
-const inFlightSchema = z.object({ venue: text, symbol, excludePlanId: planId.nullable() });
+const inFlightSchema = z.object({ venue: text, symbol: symbol.nullable(), excludePlanId: planId.nullable() });
 
 /**
  * See Store.inFlightOrders. order_attempts has no venue column: attempts belong to the worker's venue, so
  * the venue only selects which fills count as booked. booked is the order's highest cumulative quantity
- * booked (ledger_fills.cum_qty), matched by client order id.
+ * booked (ledger_fills.cum_qty), matched by client order id; an attempt is in flight while that is below
+ * what it may execute: its ordered quantity, or, once its order is final, what it executed in the end.
  */
-export async function inFlightOrders(db: Db, venueId: string, sym: string, excludePlanId: string | null): Promise<InFlightOrder[]> {
+export async function inFlightOrders(db: Queryable, venueId: string, sym: string | null, excludePlanId: string | null): Promise<InFlightOrder[]> {
   const q = parseInput('inFlightOrders', inFlightSchema, { venue: venueId, symbol: sym, excludePlanId });
-  const rows = await db.query<{ plan_id: string; client_order_id: string; side: 'BUY' | 'SELL'; qty: string; booked: string; outcome: 'pending' | 'placed' }>(
-    `SELECT a.plan_id, a.client_order_id, a.side, a.qty::text AS qty, coalesce(b.booked, 0)::text AS booked, a.outcome
+  const rows = await db.query<InFlightRow>(
+    `SELECT a.plan_id, a.client_order_id, a.symbol, a.side, a.qty::text AS qty, a.final_qty::text AS final_qty,
+            coalesce(b.booked, 0)::text AS booked, a.outcome
      FROM order_attempts a
      LEFT JOIN (SELECT client_order_id, max(cum_qty) AS booked FROM ledger_fills WHERE venue = $1 GROUP BY client_order_id) b
        ON b.client_order_id = a.client_order_id
-     WHERE a.symbol = $2 AND a.outcome IN ('pending', 'placed') AND ($3::text IS NULL OR a.plan_id <> $3::text)
-       AND coalesce(b.booked, 0) < a.qty
+     WHERE ($2::text IS NULL OR a.symbol = $2::text) AND a.outcome IN ('pending', 'placed') AND ($3::text IS NULL OR a.plan_id <> $3::text)
+       AND coalesce(b.booked, 0) < coalesce(a.final_qty, a.qty)
      ORDER BY a.created_at, a.plan_id, a.attempt_no`,
     [q.venue, q.symbol, q.excludePlanId],
   );
   return rows.map((r) => ({
     planId: r.plan_id,
     clientOrderId: r.client_order_id,
+    symbol: r.symbol,
     side: r.side,
     qty: normalizeDecimal(r.qty),
+    finalQty: r.final_qty === null ? null : normalizeDecimal(r.final_qty),
     booked: normalizeDecimal(r.booked),
     outcome: r.outcome,
   }));
+}
+
+interface InFlightRow {
+  plan_id: string;
+  client_order_id: string;
+  symbol: string;
+  side: 'BUY' | 'SELL';
+  qty: string;
+  final_qty: string | null;
+  booked: string;
+  outcome: 'pending' | 'placed';
 }

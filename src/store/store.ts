@@ -2,12 +2,15 @@ import type { Db } from './db.js';
 import { openEmbeddedDb } from './db-embedded.js';
 import { openPostgresDb } from './db-postgres.js';
 import { defaultDataDir, embeddedLedgerDir, validSchemaName, type StoreConfig } from './config.js';
+import * as drift from './drift.js';
 import * as ledger from './ledger.js';
+import * as sync from './ledger-sync.js';
 import { migrate } from './migrate.js';
 import * as attempts from './order-attempts.js';
 import * as permits from './permits.js';
 import * as claims from './plan-claims.js';
 import * as trading from './trading-state.js';
+import * as turns from './symbol-turns.js';
 import type { Store } from './types.js';
 
 /** Opens PostgreSQL when databaseUrl is set, else the embedded ledger in dataDir; applies migrations. */
@@ -36,6 +39,9 @@ function storeOn(db: Db): Store {
     ledgerPositions: () => ledger.ledgerPositions(db),
     bookFill: (f) => ledger.bookFill(db, f),
     adjustLedger: (a) => ledger.adjustLedger(db, a),
+    ledgerSnapshot: (venue, symbol) => sync.ledgerSnapshot(db, venue, symbol),
+    ledgerSnapshots: (venue) => sync.ledgerSnapshots(db, venue),
+    syncLedger: (s) => sync.syncLedger(db, s),
     adjustmentHistory: (venue, symbol) => ledger.adjustmentHistory(db, venue, symbol),
     fillsForPlan: (planId) => ledger.fillsForPlan(db, planId),
     recordPermit: (p) => permits.recordPermit(db, p),
@@ -48,6 +54,17 @@ function storeOn(db: Db): Store {
     settleOrderAttempt: (planId, attemptNo, outcome, exchangeOrderId, detail) => attempts.settleOrderAttempt(db, planId, attemptNo, outcome, exchangeOrderId, detail),
     orderAttempts: (planId) => attempts.orderAttempts(db, planId),
     inFlightOrders: (venue, symbol, excludePlanId) => attempts.inFlightOrders(db, venue, symbol, excludePlanId ?? null),
+    allInFlightOrders: (venue) => attempts.inFlightOrders(db, venue, null, null),
+    takeTurn: (t) => turns.takeTurn(db, t),
+    releaseTurn: (q, reason) => turns.releaseTurn(db, q, reason),
+    releaseTurnOf: (seq, reason) => turns.releaseTurnOf(db, seq, reason),
+    openTurns: (venue, symbol) => turns.openTurns(db, venue, symbol),
+    turnsOfPlan: (planId) => turns.turnsOfPlan(db, planId),
+    recordDrift: (d) => drift.recordDrift(db, d),
+    resolveDrift: (venue, symbol, resolution) => drift.resolveDrift(db, venue, symbol, resolution),
+    driftFindings: (q) => drift.driftFindings(db, q),
+    recordDriftSweep: (s) => drift.recordDriftSweep(db, s),
+    driftSweeps: (limit) => drift.driftSweeps(db, limit),
     tradingState: () => trading.tradingState(db),
     isTradingPaused: (symbol, planId) => trading.isTradingPaused(db, symbol, planId),
     setTradingState: (c) => trading.setTradingState(db, c),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryExactlyOne, type Db } from './db.js';
+import { queryExactlyOne, queryOne, type Db, type Queryable } from './db.js';
 import type { PauseStatus, TradingMode, TradingState, TradingStateChange, TradingStateChangeInput } from './types.js';
 import { PLAN_PAUSE_SCOPE_PATTERN, planPauseScope } from '../domain/plan.js';
 import { parseInput, planId, symbol, text } from './validation.js';
@@ -37,32 +37,46 @@ export async function isTradingPaused(db: Db, sym: string, plan?: string): Promi
 
 export async function setTradingState(db: Db, input: TradingStateChangeInput): Promise<TradingStateChange> {
   const c = parseInput('setTradingState', changeSchema, input);
-  return db.transaction(async (tx) => {
-    // Create-then-lock so two concurrent first changes still record the right previous state.
-    await tx.query(
-      `INSERT INTO trading_state (scope, state, changed_at) VALUES ($1, 'running', ${NOW_MS})
-       ON CONFLICT (scope) DO NOTHING`,
-      [c.scope],
-    );
-    const current = await queryExactlyOne<{ state: TradingMode }>(tx, 'SELECT state FROM trading_state WHERE scope = $1 FOR UPDATE', [c.scope]);
-    const row = await queryExactlyOne<ChangeRow>(
-      tx,
-      `INSERT INTO trading_state_changes (scope, previous_state, state, who, why, at)
-       VALUES ($1, $2, $3, $4, $5, ${NOW_MS}) RETURNING ${CHANGE_COLUMNS}`,
-      [c.scope, current.state, c.state, c.who, c.why],
-    );
-    await tx.query(
-      'UPDATE trading_state SET state = $2, reason = $3, changed_by = $4, changed_at = $5::timestamptz WHERE scope = $1',
-      [c.scope, c.state, c.why, c.who, toIso(row.at)],
-    );
-    return toChange(row);
-  });
+  return db.transaction((tx) => setTradingStateIn(tx, c));
+}
+
+/** The change, inside the caller's transaction. */
+export async function setTradingStateIn(tx: Queryable, input: TradingStateChangeInput): Promise<TradingStateChange> {
+  const c = parseInput('setTradingState', changeSchema, input);
+  // Create-then-lock so two concurrent first changes still record the right previous state.
+  await tx.query(
+    `INSERT INTO trading_state (scope, state, changed_at) VALUES ($1, 'running', ${NOW_MS})
+     ON CONFLICT (scope) DO NOTHING`,
+    [c.scope],
+  );
+  const current = await queryExactlyOne<{ state: TradingMode }>(tx, 'SELECT state FROM trading_state WHERE scope = $1 FOR UPDATE', [c.scope]);
+  const row = await queryExactlyOne<ChangeRow>(
+    tx,
+    `INSERT INTO trading_state_changes (scope, previous_state, state, who, why, at)
+     VALUES ($1, $2, $3, $4, $5, ${NOW_MS}) RETURNING ${CHANGE_COLUMNS}`,
+    [c.scope, current.state, c.state, c.who, c.why],
+  );
+  await tx.query(
+    'UPDATE trading_state SET state = $2, reason = $3, changed_by = $4, changed_at = $5::timestamptz WHERE scope = $1',
+    [c.scope, c.state, c.why, c.who, toIso(row.at)],
+  );
+  return toChange(row);
+}
+
+/** Who set the scope's current state, and why (null: never set). */
+export async function currentStateOf(q: Queryable, scopeName: string): Promise<{ state: TradingMode; changedBy: string | null; reason: string | null } | null> {
+  const row = await queryOne<{ state: TradingMode; changed_by: string | null; reason: string | null }>(
+    q,
+    'SELECT state, changed_by, reason FROM trading_state WHERE scope = $1',
+    [scopeName],
+  );
+  return row ? { state: row.state, changedBy: row.changed_by, reason: row.reason } : null;
 }
 
 /** Newest first. */
 export async function tradingStateHistory(db: Db, limit = 100): Promise<TradingStateChange[]> {
   parseInput('tradingStateHistory', z.number().int().min(1).max(10_000), limit);
-  const rows = await db.query<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM trading_state_changes ORDER BY change_id DESC LIMIT $1`, [limit]);
+  const rows = await db.query<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM trading_state_changes ORDER BY trading_state_changes.change_id DESC LIMIT $1`, [limit]);
   return rows.map(toChange);
 }
 

@@ -27,6 +27,12 @@ export interface FillInput {
    */
   price: string;
   filledAt: string;
+  /**
+   * The order has reached a final status (FILLED, CANCELED, EXPIRED, REJECTED): `qty` is what it executed in
+   * the end, recorded on its order attempt, so that its unbooked remainder is no longer counted as in flight.
+   * With `final`, `qty` may be 0 (an order that ended with nothing executed) or what is already booked.
+   */
+  final?: { status: string } | null;
 }
 
 /** One booked increment of an order's fills. */
@@ -57,6 +63,44 @@ export interface AdjustmentInput {
 
 export type { AnsweredDenial } from '../domain/chain.js';
 
+/**
+ * A ledger sync to the exchange (a reconcile), fenced against bookings: refused when anything was booked for
+ * the symbol since the caller's snapshot (`basedOnVersion`), or when an order of the symbol is in flight, so
+ * that a fill is never counted both in the target and as a booked delta.
+ */
+export interface LedgerSyncInput extends AdjustmentInput {
+  /** The position's version (LedgerSnapshot.version) the caller read before it read the exchange. */
+  basedOnVersion: number;
+  /** Exchange time (estimate) at which the position read was sent. */
+  exchangeReadAt: string;
+  /** The position's last update time on the exchange, when the venue reports it. */
+  exchangeUpdatedAt: string | null;
+}
+
+export type LedgerSyncOutcome =
+  | {
+      ok: true;
+      adjustment: AdjustmentResult;
+      /** The symbol's pause set by the drift sweep, lifted by this sync (null: there was none). */
+      resumed: TradingStateChange | null;
+      /** Open drift findings of the symbol this sync resolved. */
+      resolvedFindings: number;
+    }
+  /** Something was booked (or adjusted) since the snapshot: read the exchange again. */
+  | { ok: false; reason: 'ledger_changed'; version: number }
+  /** An order of the symbol may still change the exchange position, or is not fully booked yet. */
+  | { ok: false; reason: 'order_in_flight'; orders: InFlightOrder[] };
+
+/** What the ledger says of a symbol, and what is in flight: read before the exchange by a sync or a sweep. */
+export interface LedgerSnapshot {
+  venue: string;
+  symbol: string;
+  position: string;
+  /** Bumped by every journal row of the position (fill or adjustment). */
+  version: number;
+  inFlight: InFlightOrder[];
+}
+
 export interface AdjustmentResult {
   adjustmentId: string;
   before: string;
@@ -80,6 +124,10 @@ export interface Adjustment {
   idempotencyKey: string | null;
   /** The P3.3 denial it answered, when a plan's reconcile made it (null: a direct sync or set-up). */
   answers: AnsweredDenial | null;
+  /** For a ledger sync: when it read the exchange (exchange clock), the position's update time there, and the version it was based on. */
+  exchangeReadAt: string | null;
+  exchangeUpdatedAt: string | null;
+  basedOnVersion: number | null;
   at: string;
 }
 
@@ -150,7 +198,14 @@ export interface Store {
   ledgerPositions(): Promise<LedgerPosition[]>;
   /** Books the increment of f.qty (cumulative) over what is booked for the order; booked: false when there is none. */
   bookFill(f: FillInput): Promise<{ booked: boolean; position: string }>;
+  /** An unfenced adjustment to an absolute target (set-up, tests, migrations of data); reconciles use syncLedger. */
   adjustLedger(a: AdjustmentInput): Promise<AdjustmentResult>;
+  /** The position, its version and every order of the symbol in flight (any plan). */
+  ledgerSnapshot(venue: string, symbol: string): Promise<LedgerSnapshot>;
+  /** Every position of the venue with its version (symbols never booked are absent). */
+  ledgerSnapshots(venue: string): Promise<Array<Omit<LedgerSnapshot, 'inFlight'>>>;
+  /** A reconcile's write: see LedgerSyncInput. Also resolves the symbol's open drift finding and lifts a drift pause. */
+  syncLedger(s: LedgerSyncInput): Promise<LedgerSyncOutcome>;
   adjustmentHistory(venue: string, symbol: string): Promise<Adjustment[]>;
   fillsForPlan(planId: string): Promise<Fill[]>;
 
@@ -185,6 +240,32 @@ export interface Store {
    * with its never-to-execute remainder (nothing marks it final).
    */
   inFlightOrders(venue: string, symbol: string, excludePlanId?: string | null): Promise<InFlightOrder[]>;
+  /** inFlightOrders of every symbol. */
+  allInFlightOrders(venue: string): Promise<InFlightOrder[]>;
+
+  /**
+   * Queues this workflow run for the symbol's turn (once; asking again answers the same row) and says whether
+   * it holds the turn now, or which plan does and how many are ahead.
+   */
+  takeTurn(t: TurnRequest): Promise<TurnAnswer>;
+  /**
+   * Releases the run's turn (or its place in the queue) on the symbol: the answer names the new head, to be
+   * woken; when nothing of the run is open any more, the head as it is (a repeated release wakes it again).
+   */
+  releaseTurn(q: { runId: string; venue: string; symbol: string }, reason: string): Promise<TurnRelease>;
+  /** Releases turn row `seq` for a holder that can no longer do it (its run closed). */
+  releaseTurnOf(seq: number, reason: string): Promise<TurnRelease>;
+  /** Open turn rows (holders and waiters), of one symbol or all, holder first. */
+  openTurns(venue: string, symbol?: string): Promise<SymbolTurn[]>;
+  turnsOfPlan(planId: string): Promise<SymbolTurn[]>;
+
+  /** A drift the sweep found: a new finding, or the symbol's open one seen again (same amounts). */
+  recordDrift(d: DriftInput): Promise<{ finding: DriftFinding; isNew: boolean }>;
+  /** The symbol's open finding is resolved because a sweep found exchange and ledger agreeing again. */
+  resolveDrift(venue: string, symbol: string, resolution: string): Promise<number>;
+  driftFindings(q?: { venue?: string; symbol?: string; openOnly?: boolean; limit?: number }): Promise<DriftFinding[]>;
+  recordDriftSweep(s: DriftSweepRecord): Promise<void>;
+  driftSweeps(limit?: number): Promise<DriftSweepRecord[]>;
 
   tradingState(): Promise<TradingState>;
   /** Paused globally, for the symbol, or for the plan when `planId` is given. */
@@ -242,12 +323,90 @@ export interface OrderAttempt extends Omit<OrderAttemptInput, 'at'> {
 export interface InFlightOrder {
   planId: string;
   clientOrderId: string;
+  symbol: string;
   side: 'BUY' | 'SELL';
   /** Ordered quantity. */
   qty: string;
+  /** What it executed in the end, once its order is final (null while it may still execute). */
+  finalQty: string | null;
   /** Cumulative quantity booked for it so far. */
   booked: string;
   outcome: 'pending' | 'placed';
+}
+
+export interface TurnRequest {
+  venue: string;
+  symbol: string;
+  planId: string;
+  workflowId: string;
+  runId: string;
+}
+
+/** One workflow run's place in a symbol's queue (store clock times). */
+export interface SymbolTurn {
+  seq: number;
+  venue: string;
+  symbol: string;
+  planId: string;
+  workflowId: string;
+  runId: string;
+  requestedAt: string;
+  /** When it became the head (null while it waits). */
+  grantedAt: string | null;
+  releasedAt: string | null;
+  releaseReason: string | null;
+}
+
+export type TurnAnswer =
+  | { granted: true; turn: SymbolTurn }
+  /** `holder` has the turn; `ahead` plans (holder included) are before this one. */
+  | { granted: false; turn: SymbolTurn; holder: SymbolTurn; ahead: number };
+
+export interface TurnRelease {
+  /** The row released now (null: nothing of this run was open). */
+  released: SymbolTurn | null;
+  /** The symbol's new head, which should be told that it holds the turn (null: nobody waits). */
+  next: SymbolTurn | null;
+}
+
+export type DriftAction = 'recorded' | 'paused';
+
+export interface DriftInput {
+  venue: string;
+  symbol: string;
+  exchangeAmt: string;
+  ledgerAmt: string;
+  diff: string;
+  tolerance: string;
+  exchangeReadAt: string;
+  exchangeUpdatedAt: string | null;
+  ledgerVersion: number;
+  sweepId: string;
+  action: DriftAction;
+}
+
+export interface DriftFinding extends DriftInput {
+  findingId: string;
+  detectedAt: string;
+  lastSeenAt: string;
+  seenCount: number;
+  resolvedAt: string | null;
+  resolution: string | null;
+}
+
+export interface DriftSweepRecord {
+  sweepId: string;
+  venue: string;
+  startedAt: string;
+  finishedAt: string;
+  checked: number;
+  drifted: number;
+  /** Symbols not compared because an order was in flight or the ledger moved during the read, and why. */
+  busy: Array<{ symbol: string; why: string }>;
+  /** Symbols whose exchange position could not be read (never taken as flat), and the error. */
+  unreadable: Array<{ symbol: string; error: string }>;
+  /** The sweep as a whole failed (the exchange could not be read at all). */
+  error: string | null;
 }
 
 export type BeginAttemptResult =

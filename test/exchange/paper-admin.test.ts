@@ -54,7 +54,7 @@ describe('paper exchange admin endpoints', () => {
       body: expect.objectContaining({ symbol: 'ETHUSDT', amount: '1.5', entryPrice: '2900' }),
     });
     await admin(paper, 'POST', '/_paper/price', { symbol: 'ETHUSDT', markPrice: '3100.25' });
-    expect(await venue.position('ETHUSDT')).toEqual({ symbol: 'ETHUSDT', amount: '1.5', markPrice: '3100.25' });
+    expect(await venue.position('ETHUSDT')).toEqual({ symbol: 'ETHUSDT', amount: '1.5', markPrice: '3100.25', updatedAt: expect.any(Number) });
 
     expect(await admin(paper, 'POST', '/_paper/position', { symbol: 'ETHUSDT', amount: 'lots' })).toEqual({
       status: 400,
@@ -108,13 +108,24 @@ describe('paper exchange admin endpoints', () => {
     expect(JSON.stringify(res.body)).toContain('body.action.ms');
   });
 
+  it('keeps every position change, manual or by an order, as the exchange saw it', async () => {
+    expect((await admin(paper, 'POST', '/_paper/position', { symbol: 'BTCUSDT', amount: '0.1' })).status).toBe(200);
+    await venue.placeReduceOnlyMarketOrder({ symbol: 'BTCUSDT', side: 'SELL', qty: '0.04', clientOrderId: 'changes-1' });
+    const changes = paper.state.listPositionChanges().map(({ kind, symbol, clientOrderId, cumQty, before, after }) => ({ kind, symbol, clientOrderId, cumQty, before, after }));
+    expect(changes).toEqual([
+      { kind: 'manual', symbol: 'BTCUSDT', clientOrderId: null, cumQty: null, before: '0.062', after: '0.1' },
+      { kind: 'order', symbol: 'BTCUSDT', clientOrderId: 'changes-1', cumQty: '0.04', before: '0.1', after: '0.06' },
+    ]);
+    expect(paper.state.listPositionChanges().every((c, i, all) => i === 0 || c.at >= all[i - 1]!.at)).toBe(true);
+  });
+
   it('reset restores the scenario and clears the order log and faults', async () => {
     await venue.placeReduceOnlyMarketOrder({ symbol: 'BTCUSDT', side: 'SELL', qty: '0.046', clientOrderId: 'reset-1' });
     await admin(paper, 'POST', '/_paper/price', { symbol: 'BTCUSDT', markPrice: '1' });
     await addFault(paper, { method: 'POST', path: ORDER, action: { type: 'drop' } });
     expect((await admin(paper, 'POST', '/_paper/reset')).status).toBe(200);
 
-    expect(await venue.position('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', amount: '0.062', markPrice: '60000' });
+    expect(await venue.position('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', amount: '0.062', markPrice: '60000', updatedAt: expect.any(Number) });
     expect((await admin(paper, 'GET', '/_paper/orders')).body).toEqual([]);
     expect((await admin(paper, 'GET', '/_paper/faults')).body).toEqual([]);
     expect(await venue.findOrder('BTCUSDT', 'reset-1')).toBeNull();

@@ -45,9 +45,20 @@ describe('ccxt venue adapter against the paper exchange', () => {
     expect(err).toMatchObject({ kind: 'rejected', errorClass: 'BadSymbol' });
   });
 
-  it('reads a long position and a flat one with their mark prices', async () => {
-    expect(await venue.position('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', amount: '0.062', markPrice: '60000' });
-    expect(await venue.position('ETHUSDT')).toEqual({ symbol: 'ETHUSDT', amount: '0', markPrice: '3000' });
+  it('reads a long position (with its update time on the exchange) and a flat one with their mark prices', async () => {
+    expect(await venue.position('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', amount: '0.062', markPrice: '60000', updatedAt: expect.any(Number) });
+    expect(await venue.position('ETHUSDT')).toEqual({ symbol: 'ETHUSDT', amount: '0', markPrice: '3000', updatedAt: null });
+  });
+
+  it('reads every non-flat position in one request, and fails rather than answer none when the exchange does not', async () => {
+    const before = (await venue.position('BTCUSDT')).updatedAt!;
+    expect(await venue.positions()).toEqual([{ symbol: 'BTCUSDT', amount: '0.062', markPrice: '60000', updatedAt: before }]);
+    await sell('0.010', 'positions-moved');
+    const [moved] = await venue.positions();
+    expect(moved).toMatchObject({ symbol: 'BTCUSDT', amount: '0.052' });
+    expect(moved!.updatedAt).toBeGreaterThanOrEqual(before);
+    await addFault(paper, { method: 'GET', path: '/fapi/v3/positionRisk', action: { type: 'http', status: 503 } });
+    await expect(venue.positions()).rejects.toMatchObject({ kind: 'retryable' });
   });
 
   it('a reduce-only partial close moves the position by exactly the order quantity', async () => {
@@ -249,7 +260,7 @@ describe('ccxt venue adapter against the paper exchange', () => {
   it('admin changes to position and price are what the adapter reads next', async () => {
     expect((await admin(paper, 'POST', '/_paper/position', { symbol: 'BTCUSDT', amount: '-0.250' })).status).toBe(200);
     expect((await admin(paper, 'POST', '/_paper/price', { symbol: 'BTCUSDT', markPrice: '61234.5' })).status).toBe(200);
-    expect(await venue.position('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', amount: '-0.25', markPrice: '61234.5' });
+    expect(await venue.position('BTCUSDT')).toEqual({ symbol: 'BTCUSDT', amount: '-0.25', markPrice: '61234.5', updatedAt: expect.any(Number) });
     const report = await venue.placeReduceOnlyMarketOrder({
       symbol: 'BTCUSDT',
       side: 'BUY',

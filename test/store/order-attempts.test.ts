@@ -175,16 +175,32 @@ describe.each(backends)('order attempts on $name', (backend) => {
     const byId = <T extends { clientOrderId: string }>(list: T[]) => [...list].sort((a, b) => a.clientOrderId.localeCompare(b.clientOrderId));
     const inFlight = await second.inFlightOrders(VENUE, symbol, own.planId);
     expect(byId(inFlight)).toEqual(byId([
-      { planId: pending.planId, clientOrderId: pending.clientOrderId, side: 'SELL', qty: '0.1', booked: '0', outcome: 'pending' },
-      { planId: placed.planId, clientOrderId: placed.clientOrderId, side: 'SELL', qty: '0.25', booked: '0', outcome: 'placed' },
-      { planId: partlyBooked.planId, clientOrderId: partlyBooked.clientOrderId, side: 'BUY', qty: '0.5', booked: '0.2', outcome: 'placed' },
+      { planId: pending.planId, clientOrderId: pending.clientOrderId, symbol, side: 'SELL', qty: '0.1', finalQty: null, booked: '0', outcome: 'pending' },
+      { planId: placed.planId, clientOrderId: placed.clientOrderId, symbol, side: 'SELL', qty: '0.25', finalQty: null, booked: '0', outcome: 'placed' },
+      { planId: partlyBooked.planId, clientOrderId: partlyBooked.clientOrderId, symbol, side: 'BUY', qty: '0.5', finalQty: null, booked: '0.2', outcome: 'placed' },
     ]));
     // Not excluding anyone: the asking plan's own order is listed too; fills on another venue do not count.
     expect((await store.inFlightOrders(VENUE, symbol)).map((o) => o.planId)).toContain(own.planId);
     expect((await store.inFlightOrders('other-venue', symbol)).map((o) => o.planId)).toContain(fullyBooked.planId);
-    // Booking the rest takes an order out.
+    // Booking the rest takes an order out; so does its final report when it ended short of its quantity.
     await book(placed, 'SELL', '0.25');
-    await book(partlyBooked, 'BUY', '0.5');
+    expect((await store.inFlightOrders(VENUE, symbol, own.planId)).map((o) => o.planId).sort()).toEqual([pending.planId, partlyBooked.planId].sort());
+    await store.bookFill(fill({ symbol, planId: partlyBooked.planId, clientOrderId: partlyBooked.clientOrderId, exchangeOrderId: partlyBooked.exchangeOrderId!, side: 'BUY', qty: '0.3', final: { status: 'EXPIRED' } }));
     expect((await store.inFlightOrders(VENUE, symbol, own.planId)).map((o) => o.planId)).toEqual([pending.planId]);
+    expect(await store.allInFlightOrders(VENUE)).toEqual(expect.arrayContaining([expect.objectContaining({ planId: pending.planId, symbol })]));
+  });
+
+  it('a final report of an order that ended with nothing executed books nothing and takes it out of flight', async () => {
+    const symbol = newSymbol();
+    const { planId, input } = await planWithPermits();
+    const begun = await store.beginOrderAttempt({ ...input, symbol });
+    if (!begun.ok) throw new Error(`not begun: ${begun.reason}`);
+    await store.settleOrderAttempt(planId, 1, 'placed', `ex-${planId}`, null);
+    const nothing = fill({ symbol, planId, clientOrderId: begun.attempt.clientOrderId, exchangeOrderId: `ex-${planId}`, side: 'SELL', qty: '0', price: '0', final: { status: 'CANCELED' } });
+    expect(await store.bookFill(nothing)).toEqual({ booked: false, position: '0' });
+    expect(await store.inFlightOrders(VENUE, symbol)).toEqual([]);
+    expect(await store.fillsForPlan(planId)).toEqual([]);
+    // A report that is not final still needs something executed.
+    await expect(store.bookFill({ ...nothing, final: null })).rejects.toThrow(/qty: must be greater than 0/);
   });
 });

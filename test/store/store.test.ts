@@ -163,11 +163,13 @@ describe.each(backends)('store on $name', (backend) => {
       expect(history).toEqual([
         {
           adjustmentId: first.adjustmentId, venue: VENUE, symbol, before: '0.002', after: '0.062', delta: '0.06',
-          who: 'alice', why: 'exchange shows 0.062', planId: null, command: 'permitctl reconcile', idempotencyKey: null, answers: null, at: first.at,
+          who: 'alice', why: 'exchange shows 0.062', planId: null, command: 'permitctl reconcile', idempotencyKey: null, answers: null,
+          exchangeReadAt: null, exchangeUpdatedAt: null, basedOnVersion: null, at: first.at,
         },
         {
           adjustmentId: second_.adjustmentId, venue: VENUE, symbol, before: '0.016', after: '0', delta: '-0.016',
-          who: 'workflow', why: 'reconcile', planId, command: null, idempotencyKey: null, answers, at: second_.at,
+          who: 'workflow', why: 'reconcile', planId, command: null, idempotencyKey: null, answers,
+          exchangeReadAt: null, exchangeUpdatedAt: null, basedOnVersion: null, at: second_.at,
         },
       ]);
       expect(Date.parse(first.at)).toBeLessThanOrEqual(Date.parse(second_.at));
@@ -312,6 +314,13 @@ describe.each(backends)('store on $name', (backend) => {
       ]);
       expect(history.every((c) => /\.\d{3}Z$/.test(c.at))).toBe(true);
     });
+
+    it('lists the history newest first also past ten changes (change ids compared as numbers, not text)', async () => {
+      const symbol = newSymbol();
+      for (let i = 0; i < 12; i++) await store.setTradingState({ scope: symbol, state: i % 2 ? 'running' : 'paused', who: 'dave', why: `change ${i}` });
+      const newest = await store.tradingStateHistory(12);
+      expect(newest.map((c) => c.why)).toEqual(Array.from({ length: 12 }, (_, i) => `change ${11 - i}`));
+    });
   });
 
   describe('malformed input', () => {
@@ -365,7 +374,7 @@ describe.each(backends)('store on $name', (backend) => {
       try {
         expect(await migrate(db, cfg.schema ?? 'public')).toEqual([]);
         const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-        expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4]);
+        expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 5]);
       } finally {
         await db.close();
       }
@@ -384,7 +393,7 @@ describe.each(backends)('store on $name', (backend) => {
           [VENUE, symbol],
         );
         await db.query(`INSERT INTO ledger_positions (venue, symbol, position, updated_at) VALUES ($1, $2, 0.062, now())`, [VENUE, symbol]);
-        expect(await migrate(db, cfg.schema ?? 'public')).toEqual([3, 4]);
+        expect(await migrate(db, cfg.schema ?? 'public')).toEqual([3, 4, 5]);
         await expect(db.query('UPDATE ledger_fills SET qty = 1')).rejects.toThrow(/append-only/);
       } finally {
         await db.close();

@@ -3,4 +3,4 @@ export { loadScenarioFile, parseScenario, ScenarioError, type Scenario } from '.
 export { signPayload } from './signing.js';
 export type { FaultAction, FaultInput, Fault } from './faults.js';
 export type { OrderLogEntry, OrderOutcome } from './order-log.js';
-export type { PaperState, PaperOrder } from './state.js';
+export type { PaperState, PaperOrder, PositionChange } from './state.js';

@@ -54,6 +54,23 @@ export interface AssetSummary {
   availableBalance: Decimal;
 }
 
+/**
+ * One change of a position, as the exchange's own record: an execution of (part of) an order, or an operator's
+ * change through /_paper/position (a manual trade nobody books). Exchange time.
+ */
+export interface PositionChange {
+  seq: number;
+  at: number;
+  symbol: string;
+  kind: 'order' | 'manual';
+  orderId: number | null;
+  clientOrderId: string | null;
+  /** The order's cumulative executed quantity after this execution (null for a manual change). */
+  cumQty: string | null;
+  before: string;
+  after: string;
+}
+
 /** What one execution of (part of) an order did. */
 interface Execution {
   qty: Decimal;
@@ -80,6 +97,7 @@ export class PaperState {
   /** Order id → exchange time before which order queries do not see it (the lookup_stale fault). */
   private hiddenUntil = new Map<number, number>();
   private nextOrderId = FIRST_ORDER_ID;
+  private changes: PositionChange[] = [];
   /** true: a client order id once used is refused forever, instead of only while its order is open. */
   strictClientOrderIds = false;
 
@@ -110,6 +128,7 @@ export class PaperState {
     this.ordersByClientId = new Map();
     this.hiddenUntil = new Map();
     this.nextOrderId = FIRST_ORDER_ID;
+    this.changes = [];
     this.strictClientOrderIds = this.scenario.strictClientOrderIds;
   }
 
@@ -141,6 +160,15 @@ export class PaperState {
     return this.orders;
   }
 
+  /** Every change of every position since the scenario was loaded, oldest first. */
+  listPositionChanges(): readonly PositionChange[] {
+    return this.changes;
+  }
+
+  private recordChange(change: Omit<PositionChange, 'seq'>): void {
+    this.changes.push({ seq: this.changes.length + 1, ...change });
+  }
+
   assets(): string[] {
     return [...this.wallets.keys()];
   }
@@ -156,8 +184,10 @@ export class PaperState {
     if (amount.isZero()) position.entryPrice = new Decimal(0);
     else if (entryPrice !== undefined) position.entryPrice = entryPrice;
     else if (!sameSide) position.entryPrice = this.market(symbol).markPrice;
+    const before = position.amount;
     position.amount = amount;
     position.updateTime = this.now();
+    this.recordChange({ at: position.updateTime, symbol, kind: 'manual', orderId: null, clientOrderId: null, cumQty: null, before: before.toFixed(), after: amount.toFixed() });
     return position;
   }
 
@@ -251,7 +281,14 @@ export class PaperState {
     order.avgPrice = cumQuote.div(order.origQty).toDecimalPlaces(8).toFixed();
     order.status = 'FILLED';
     order.updateTime = executed.at;
+    this.recordExecution(order, executed);
     return order;
+  }
+
+  private recordExecution(order: PaperOrder, executed: Execution): void {
+    const after = this.positionOf(order.symbol).amount;
+    const signed = order.side === 'BUY' ? executed.qty : executed.qty.neg();
+    this.recordChange({ at: executed.at, symbol: order.symbol, kind: 'order', orderId: order.orderId, clientOrderId: order.clientOrderId, cumQty: order.executedQty, before: after.minus(signed).toFixed(), after: after.toFixed() });
   }
 
   private clientOrderIdTaken(symbol: string, clientOrderId: string): boolean {
@@ -298,6 +335,7 @@ export class PaperState {
       updateTime: executed.at,
     };
     this.orders.push(order);
+    this.recordExecution(order, executed);
     const key = orderKey(order.symbol, order.clientOrderId);
     const sameId = this.ordersByClientId.get(key);
     if (sameId === undefined) this.ordersByClientId.set(key, [order]);
