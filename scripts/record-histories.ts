@@ -4,12 +4,15 @@
 // v1-activities-* (permit checks and booking as regular activities, before the local-steps patch),
 // v2-local-steps-* (one client order id per plan, before the order-attempts patch), v3-order-attempts-*
 // (a fill booked once per order and an open order looked up at most 30 times, before the cumulative-fills
-// patch), v4-cumulative-fills-* (every reconcile request kept, before the reconcile-answers-denial patch).
+// patch), v4-cumulative-fills-* (every reconcile request kept, before the reconcile-answers-denial patch),
+// v5-reconcile-answers-* (no symbol turns, final orders not reported, before the symbol-turns patch).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protos from '@temporalio/proto';
 import { runSeedScenario } from '../src/cli/demo.js';
+import { runDriftSweep } from '../src/client/drift.js';
+import type { ChainState } from '../src/domain/chain.js';
 import { workflowIdForPlan } from '../src/domain/plan.js';
 import { startPlanWorkflow } from '../src/intake/start-plan.js';
 import { startEmbeddedStack } from '../src/stack/embedded-stack.js';
@@ -38,11 +41,20 @@ try {
   const partial = { ...denied, plan_id: 'replay-partial', action: 'PARTIAL_50' as const };
   await startPlanWorkflow(stack.client, partial, { taskQueue: stack.taskQueue, policy: stack.policy });
   await stack.client.workflow.getHandle(workflowIdForPlan(partial.plan_id)).result();
-  const recorded = [['seed-executed', seed.plan_id], ['denied', denied.plan_id], ['order-settled', unclear.plan_id], ['partial-fill', partial.plan_id]] as const;
-  for (const [name, planId] of recorded) {
+  // Two plans of the symbol at once: the second waits for its turn, is woken by the first, sizes after it.
+  await stack.services.store.adjustLedger({ venue: stack.services.settings.venueName, symbol: 'BTCUSDT', target: (await stack.services.venue.position('BTCUSDT')).amount, who: 'record-histories', why: 'match the exchange again', command: 'record' });
+  const together = [{ ...denied, plan_id: 'replay-turn-first', action: 'PARTIAL_25' as const }, { ...denied, plan_id: 'replay-turn-second', action: 'PARTIAL_25' as const }];
+  await Promise.all(together.map((p) => startPlanWorkflow(stack.client, p, { taskQueue: stack.taskQueue, policy: stack.policy })));
+  const ended = await Promise.all(together.map((p) => stack.client.workflow.getHandle(workflowIdForPlan(p.plan_id)).result() as Promise<ChainState>));
+  const waited = ended.find((s) => s.events.some((e) => e.kind === 'turn_waiting'));
+  if (!waited) throw new Error('neither of the two plans waited for its turn');
+  const sweep = await runDriftSweep(stack.client, stack.taskQueue);
+  const recorded = [['seed-executed', seed.plan_id], ['denied', denied.plan_id], ['order-settled', unclear.plan_id], ['partial-fill', partial.plan_id], ['turn-waited', waited.plan_id]] as const;
+  const workflows: Array<readonly [string, string]> = [...recorded.map(([name, planId]) => [name, workflowIdForPlan(planId)] as const), ['drift-sweep', sweep.sweep_id]];
+  for (const [name, workflowId] of workflows) {
     // Binary protobuf, encoded and decoded by @temporalio/proto's own types (the JSON route crosses two
     // copies of protobufjs that npm does not dedupe, see test/replay/replay.test.ts).
-    const history = await stack.client.workflow.getHandle(workflowIdForPlan(planId)).fetchHistory();
+    const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
     writeFileSync(join(OUT, `${name}.binpb`), protos.temporal.api.history.v1.History.encode(history).finish());
     console.log(`recorded ${name}: ${history.events?.length} events`);
   }

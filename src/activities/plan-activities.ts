@@ -3,22 +3,25 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { dec, decimalNumber, decimalText } from '../domain/decimal.js';
 import { FailureTypes } from '../domain/failures.js';
-import { decidePositionPermit, decideGovernorPermit, toleranceFor, type GovernorPermit, type PositionPermit } from '../domain/permits.js';
+import { decidePositionPermit, decideGovernorPermit, toleranceFor, type GovernorPermit, type InFlightAmount, type PositionPermit } from '../domain/permits.js';
 import type { MarketRules, OrderReport, Venue } from '../exchange/venue.js';
 import { VenueError } from '../exchange/venue.js';
-import type { PermitRecord, Store } from '../store/index.js';
+import type { InFlightOrder, PermitRecord, Store } from '../store/index.js';
+import * as drift from './drift.js';
+import * as ledgerSync from './ledger.js';
 import * as orders from './orders.js';
+import * as turns from './turns.js';
+import type { DriftActionSetting } from '../domain/drift.js';
 import { planIdOfLegacyClientOrderId } from '../domain/plan-ids.js';
 import type { PermitMirror } from './permit-mirror.js';
 import type {
   BookFillRequest,
   BookedFill,
-  LedgerSyncRequest,
-  LedgerSyncResult,
   PermitRequest,
   PlaceOrderRequest,
   PlacedOrder,
   PlanActivities,
+  WorkflowRuns,
 } from './types.js';
 
 export interface ChainSettings {
@@ -34,6 +37,8 @@ export interface ChainSettings {
   clockSkewBoundMs: number;
   /** How long after its window an "unknown" order may still execute or stay hidden from lookups (ms). */
   settleBoundMs: number;
+  /** What the drift sweep does about a drift besides recording it (DRIFT_ACTION): 'record' or 'pause'. */
+  driftAction: DriftActionSetting;
 }
 
 export interface ActivityDeps {
@@ -41,6 +46,8 @@ export interface ActivityDeps {
   store: Store;
   settings: ChainSettings;
   mirror?: PermitMirror;
+  /** Temporal's view of workflow runs: a symbol's turn held by a run that closed without releasing it is freed. */
+  workflowRuns?: WorkflowRuns;
   now?: () => number;
 }
 
@@ -48,6 +55,8 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
   const now = deps.now ?? Date.now;
   const { venue, store, settings } = deps;
   const orderDeps: orders.OrderDeps = { venue, store, settings, mirror: deps.mirror, now };
+  const turnDeps: turns.TurnDeps = { store, venueName: settings.venueName, workflowRuns: deps.workflowRuns };
+  const toleranceOf = (symbol: string) => toleranceFor(symbol, settings.tolerances, settings.defaultTolerance);
 
   const marketOrNull = async (symbol: string): Promise<MarketRules | null> => {
     try {
@@ -76,6 +85,8 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
 
   const issueGovernorPermit = async ({ plan, sequence }: PermitRequest): Promise<GovernorPermit> => {
     const market = await marketOrNull(plan.symbol);
+    // Read before the position, as in the position check: an order booked in between is not missed.
+    const inFlight = await store.inFlightOrders(settings.venueName, plan.symbol, plan.plan_id);
     const pos = market ? await position(plan.symbol) : { amount: '0', markPrice: '0' };
     const [paused, claim] = await Promise.all([store.isTradingPaused(plan.symbol, plan.plan_id), claimPlan(plan)]);
     const permit = decideGovernorPermit({
@@ -84,6 +95,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       claimedByOtherRun: claim.claimed ? null : `${claim.claim.workflowId}/${claim.claim.runId}`,
       positionAmount: pos.amount,
       markPrice: pos.markPrice,
+      inFlight: inFlight.map(unbookedOf),
       market,
       pausedScope: paused.paused ? paused.scope ?? 'global' : null,
       maxOrderNotional: settings.maxOrderNotional,
@@ -110,8 +122,8 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       sequence,
       exchangeAmount: pos?.amount ?? null,
       ledgerAmount: ledger,
-      inFlight: inFlight.map((o) => ({ side: o.side, unbookedQty: decimalText(dec(o.qty).minus(o.booked)) })),
-      tolerance: toleranceFor(plan.symbol, settings.tolerances, settings.defaultTolerance),
+      inFlight: inFlight.map(unbookedOf),
+      tolerance: toleranceOf(plan.symbol),
       now: now(),
       ttlSeconds: settings.ttlSeconds,
     });
@@ -129,7 +141,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
     }
   };
 
-  const bookFill = async ({ plan, order }: BookFillRequest): Promise<BookedFill> => {
+  const bookFill = async ({ plan, order, final }: BookFillRequest): Promise<BookedFill> => {
     const result = await store.bookFill({
       venue: settings.venueName,
       symbol: plan.symbol,
@@ -140,34 +152,25 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       qty: decimalText(String(order.filled_qty)),
       price: decimalText(String(order.avg_price)),
       filledAt: order.acknowledged_at,
+      final: final ? { status: order.status } : null,
     });
     return { booked: result.booked, ledger_amt: decimalNumber(result.position) };
   };
 
-  const syncLedger = async (req: LedgerSyncRequest): Promise<LedgerSyncResult> => {
-    const pos = await position(req.symbol);
-    const adjustment = await store.adjustLedger({
-      venue: settings.venueName,
-      symbol: req.symbol,
-      target: pos.amount,
-      who: req.who,
-      why: req.why,
-      planId: req.planId,
-      command: req.command,
-      // The target is part of the key: a retry that reads a different exchange amount records a new
-      // adjustment (the ledger follows the exchange) instead of clashing with the first one.
-      idempotencyKey: `${req.idempotencyKey}:${pos.amount}`,
-      answers: req.answers ?? null,
-    });
-    return {
-      before: decimalNumber(adjustment.before),
-      after: decimalNumber(adjustment.after),
-      delta: decimalNumber(adjustment.delta),
-      exchange_amt: decimalNumber(pos.amount),
-      at: adjustment.at,
-      replayed: adjustment.replayed,
-    };
+  const ledgerDeps: ledgerSync.LedgerDeps = {
+    store,
+    venueName: settings.venueName,
+    now,
+    position,
+    clockOffset: async () => {
+      try {
+        return (await venue.clock()).offsetMs;
+      } catch (err) {
+        throw toFailure(err, 'read');
+      }
+    },
   };
+  const driftDeps: drift.DriftDeps = { venue, store, venueName: settings.venueName, now, toleranceFor: toleranceOf, action: settings.driftAction };
 
   return {
     issueGovernorPermit,
@@ -179,13 +182,22 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       return legacyPlanId === null ? lookup(symbol, clientOrderId) : orders.lookupForLegacyPlan(orderDeps, symbol, legacyPlanId, clientOrderId);
     },
     bookFill,
-    syncLedger,
+    syncLedger: (req) => ledgerSync.syncLedger(ledgerDeps, req),
+    takeTurn: (req) => turns.takeTurn(turnDeps, req),
+    releaseTurn: (req) => turns.releaseTurn(turnDeps, req),
+    sweepDrift: (req) => drift.sweepDrift(driftDeps, req),
+    driftReport: (req) => drift.driftReport(driftDeps, req),
     isTradingPaused: ({ symbol, planId }) => store.isTradingPaused(symbol, planId),
     setTradingState: async (req) => {
       const change = await store.setTradingState(req);
       return { scope: change.scope, state: change.state, at: change.at };
     },
   };
+}
+
+/** An in-flight order's remainder that may still execute: of its quantity, or of what it executed once final. */
+function unbookedOf(o: InFlightOrder): InFlightAmount {
+  return { side: o.side, unbookedQty: decimalText(dec(o.finalQty ?? o.qty).minus(o.booked)) };
 }
 
 /** Maps a venue error of an exchange read onto the failure type the workflow decides on. */

@@ -47,6 +47,11 @@ export interface PlacedOrder extends OrderSummary {
 export interface BookFillRequest {
   plan: Plan;
   order: PlacedOrder;
+  /**
+   * The order is final (FILLED, CANCELED, EXPIRED, REJECTED): what it executed is recorded on its attempt, so
+   * it no longer counts as in flight. Sent once, with the last booking (or alone when nothing new filled).
+   */
+  final?: boolean;
 }
 
 export interface BookedFill {
@@ -70,8 +75,97 @@ export interface LedgerSyncResult {
   after: number;
   delta: number;
   exchange_amt: number;
+  /** When the exchange position was read (exchange clock estimate) and when it last changed there (null: not reported). */
+  exchange_read_at: string;
+  exchange_updated_at: string | null;
   at: string;
   replayed: boolean;
+  /** The drift sweep's pause of the symbol was lifted by this sync. */
+  resumed: boolean;
+  /** Open drift findings of the symbol this sync resolved. */
+  resolved_findings: number;
+}
+
+/** A plan asks for its symbol's turn; `checkHolder`: also ask Temporal whether the holder's run is still open. */
+export interface TurnRequestInput {
+  plan: Plan;
+  checkHolder: boolean;
+}
+
+export interface TurnHolderInfo {
+  plan_id: string;
+  workflow_id: string;
+  run_id: string;
+  /** When it got the turn (store clock), null if it has not started on it yet. */
+  since: string | null;
+}
+
+export type TurnState =
+  | { granted: true; since: string; released_stale: string[] }
+  /** `ahead` plans (the holder included) come before this one. */
+  | { granted: false; holder: TurnHolderInfo; ahead: number; released_stale: string[] };
+
+export interface TurnReleaseInput {
+  plan: Plan;
+  reason: string;
+}
+
+export interface TurnReleaseResult {
+  released: boolean;
+  /** The symbol's new holder, to be told by signal (null: nobody waits). */
+  next: { plan_id: string; workflow_id: string; run_id: string } | null;
+}
+
+export interface DriftSweepRequest {
+  /** Recorded with each finding and the sweep's summary (the sweep workflow's id). */
+  sweepId: string;
+}
+
+export interface DriftSweepResult {
+  sweep_id: string;
+  /** Symbols compared (non-zero on either side, nothing in flight). */
+  checked: number;
+  drifted: Array<{ symbol: string; exchange_amt: string; ledger_amt: string; diff: string; tolerance: string; finding_id: string; new: boolean; paused: boolean }>;
+  busy: Array<{ symbol: string; why: string }>;
+  unreadable: Array<{ symbol: string; error: string }>;
+  /** The sweep could not read the exchange at all: nothing was compared (never taken as flat). */
+  error: string | null;
+  /** Open findings resolved because exchange and ledger agree again. */
+  agreeing_again: string[];
+}
+
+export interface DriftReportRequest {
+  symbol?: string;
+  /** Only findings not resolved yet. */
+  openOnly?: boolean;
+  limit?: number;
+}
+
+/** What `permitctl drift` shows: the findings the store kept (newest first) and the latest sweeps. */
+export interface DriftReport {
+  findings: Array<{
+    finding_id: string;
+    symbol: string;
+    exchange_amt: string;
+    ledger_amt: string;
+    diff: string;
+    tolerance: string;
+    action: 'recorded' | 'paused';
+    detected_at: string;
+    last_seen_at: string;
+    seen_count: number;
+    exchange_read_at: string;
+    exchange_updated_at: string | null;
+    resolved_at: string | null;
+    resolution: string | null;
+  }>;
+  sweeps: Array<{ sweep_id: string; started_at: string; checked: number; drifted: number; busy: number; unreadable: Array<{ symbol: string; error: string }>; error: string | null }>;
+}
+
+/** Asks Temporal about a workflow run (the turn of a plan whose run closed without releasing it). */
+export interface WorkflowRuns {
+  /** closed: the run is no longer running (or Temporal no longer knows it). Throws when Temporal cannot answer. */
+  status(workflowId: string, runId: string): Promise<{ closed: boolean; status: string }>;
 }
 
 export interface TradingStateRequest {
@@ -98,6 +192,14 @@ export interface PlanActivities {
   settleOrderAttempts(req: { plan: Plan; revokePermitIds?: string[] }): Promise<SettleResult>;
   bookFill(req: BookFillRequest): Promise<BookedFill>;
   syncLedger(req: LedgerSyncRequest): Promise<LedgerSyncResult>;
+  /** Queues the plan for its symbol's turn; answers whether it holds it, or who does. */
+  takeTurn(req: TurnRequestInput): Promise<TurnState>;
+  /** Gives the turn (or the plan's place in the queue) up; answers the next holder. */
+  releaseTurn(req: TurnReleaseInput): Promise<TurnReleaseResult>;
+  /** Compares exchange and ledger for every symbol with nothing in flight; records and acts on drift. */
+  sweepDrift(req: DriftSweepRequest): Promise<DriftSweepResult>;
+  /** The drift findings and sweeps the store kept. */
+  driftReport(req: DriftReportRequest): Promise<DriftReport>;
   /** Paused globally, for the symbol, or for the plan (when planId is given). */
   isTradingPaused(req: { symbol: string; planId?: string }): Promise<{ paused: boolean; scope: string | null; reason: string | null }>;
   setTradingState(req: TradingStateRequest): Promise<TradingStateResult>;

@@ -107,7 +107,7 @@ export interface BenchResult {
 }
 
 /** Settings the chain reads from the environment: never inherited from the shell running the bench. */
-const CHAIN_ENV = /^(DATABASE_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_ATTEMPT|PAUSE_POLL|POSITION_TOLERANCE|WORKFLOW_BUNDLE|WORKER_|REDIS_URL|TEMPORAL_TASK_QUEUE)/;
+const CHAIN_ENV = /^(DATABASE_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_ATTEMPT|PAUSE_POLL|POSITION_TOLERANCE|DRIFT_|TURN_CHECK|WORKFLOW_BUNDLE|WORKER_|REDIS_URL|TEMPORAL_TASK_QUEUE)/;
 
 export function benchEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

@@ -3,6 +3,7 @@
 import type { ChainSettings } from '../activities/plan-activities.js';
 import { DEFAULT_TOLERANCE, DEFAULT_TTL_SECONDS } from '../domain/permits.js';
 import { dec } from '../domain/decimal.js';
+import { DRIFT_ACTION_SETTINGS, type DriftActionSetting } from '../domain/drift.js';
 import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../workflows/definitions.js';
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -66,7 +67,23 @@ export function chainSettingsFromEnv(venueName: string, env: NodeJS.ProcessEnv =
     tolerances: parseTolerances(env.POSITION_TOLERANCES),
     clockSkewBoundMs: nonNegativeInteger(env, 'EXCHANGE_CLOCK_SKEW_BOUND_MS', DEFAULT_CLOCK_SKEW_BOUND_MS),
     settleBoundMs: nonNegativeInteger(env, 'ORDER_SETTLE_BOUND_MS', DEFAULT_SETTLE_BOUND_MS),
+    driftAction: driftActionFromEnv(env),
   };
+}
+
+/** DRIFT_ACTION: what the drift sweep does besides recording a drift ('record', the default, or 'pause' the symbol). */
+export function driftActionFromEnv(env: NodeJS.ProcessEnv = process.env): DriftActionSetting {
+  const raw = env.DRIFT_ACTION;
+  if (raw === undefined || raw === '') return 'record';
+  if ((DRIFT_ACTION_SETTINGS as readonly string[]).includes(raw)) return raw as DriftActionSetting;
+  throw new Error(`DRIFT_ACTION must be one of ${DRIFT_ACTION_SETTINGS.join(', ')}, got "${raw}"`);
+}
+
+/** How often the drift sweep Schedule runs (DRIFT_SWEEP_SECONDS, default 60). */
+export const DEFAULT_DRIFT_SWEEP_SECONDS = 60;
+
+export function driftSweepSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  return positiveInteger(env, 'DRIFT_SWEEP_SECONDS', DEFAULT_DRIFT_SWEEP_SECONDS);
 }
 
 export function chainPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ChainPolicy {
@@ -78,5 +95,6 @@ export function chainPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ChainP
     minOrderWindowMs: positiveNumber(env, 'MIN_ORDER_WINDOW_MS', d.minOrderWindowMs),
     pausePollSeconds: positiveNumber(env, 'PAUSE_POLL_SECONDS', d.pausePollSeconds),
     orderAttemptTimeoutMs: positiveNumber(env, 'ORDER_ATTEMPT_TIMEOUT_MS', d.orderAttemptTimeoutMs),
+    turnCheckSeconds: positiveNumber(env, 'TURN_CHECK_SECONDS', d.turnCheckSeconds ?? 30),
   };
 }

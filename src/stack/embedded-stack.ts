@@ -15,6 +15,7 @@ import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
 import { installTemporalRuntime } from '../workers/runtime.js';
 import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
+import { temporalWorkflowRuns } from '../workers/workflow-runs.js';
 
 export interface StackOptions {
   dataDir: string;
@@ -65,17 +66,18 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
     if (paper) cleanups.push(() => paper.close());
     const mirror = permitMirrorFromEnv(env);
     if (mirror) cleanups.push(() => mirror.close());
-    const services = await openChainServices(env, {
-      store: { ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), dataDir: opts.dataDir, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) },
-      ...(paper ? { venue: { baseUrl: paper.url } } : {}),
-      ...(mirror ? { mirror } : {}),
-    });
-    cleanups.push(() => services.close());
     const cfg = { ...temporalCfg, address };
     const nativeConnection = await NativeConnection.connect(connectionOptions(cfg));
     cleanups.push(() => nativeConnection.close());
     // One connection for client and worker: plans this process starts can be started eagerly on its worker.
     const client = new Client({ connection: nativeConnection, namespace: cfg.namespace });
+    const services = await openChainServices(env, {
+      store: { ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), dataDir: opts.dataDir, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) },
+      ...(paper ? { venue: { baseUrl: paper.url } } : {}),
+      ...(mirror ? { mirror } : {}),
+      workflowRuns: temporalWorkflowRuns(client),
+    });
+    cleanups.push(() => services.close());
     const worker = await createPlanWorker({
       connection: nativeConnection,
       namespace: cfg.namespace,

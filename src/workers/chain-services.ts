@@ -1,7 +1,7 @@
 // Opens what the activities need (store, exchange venue) from the environment, and closes it again.
 import { createPlanActivities, type ChainSettings } from '../activities/plan-activities.js';
 import type { PermitMirror } from '../activities/permit-mirror.js';
-import type { PlanActivities } from '../activities/types.js';
+import type { PlanActivities, WorkflowRuns } from '../activities/types.js';
 import { venueConfigFromEnv, withHiddenCredentials } from '../exchange/config.js';
 import { createVenue } from '../exchange/ccxt-venue.js';
 import type { Venue, VenueConfig } from '../exchange/venue.js';
@@ -22,6 +22,8 @@ export interface ChainServicesOverrides {
   store?: StoreConfig;
   venue?: Partial<VenueConfig>;
   mirror?: PermitMirror;
+  /** Temporal's view of workflow runs (a symbol's turn held by a closed run is freed); the worker's client. */
+  workflowRuns?: WorkflowRuns;
   /** Wraps the exchange adapter the activities use (the worker process adds metrics around it). */
   wrapVenue?: (venue: Venue) => Venue;
 }
@@ -41,7 +43,13 @@ export async function openChainServices(env: NodeJS.ProcessEnv = process.env, ov
   refuseUnsafeOrderTiming(settings, venueConfig, env);
   const store = await openStore(overrides.store ?? storeConfigFromEnv(env));
   const venue = overrides.wrapVenue ? overrides.wrapVenue(createVenue(venueConfig)) : createVenue(venueConfig);
-  const activities = createPlanActivities({ venue, store, settings, ...(overrides.mirror ? { mirror: overrides.mirror } : {}) });
+  const activities = createPlanActivities({
+    venue,
+    store,
+    settings,
+    ...(overrides.mirror ? { mirror: overrides.mirror } : {}),
+    ...(overrides.workflowRuns ? { workflowRuns: overrides.workflowRuns } : {}),
+  });
   return {
     store,
     venue,

@@ -89,6 +89,7 @@ export function instrumentVenue(venue: Venue, metrics: ChainMetrics): Venue {
     markets: () => timed('markets', () => venue.markets()),
     market: (symbol) => timed('market', () => venue.market(symbol)),
     position: (symbol) => timed('position', () => venue.position(symbol)),
+    positions: () => timed('positions', () => venue.positions()),
     placeReduceOnlyMarketOrder: (req) => timed('place_order', () => venue.placeReduceOnlyMarketOrder(req)),
     findOrder: (symbol, clientOrderId) => timed('find_order', () => venue.findOrder(symbol, clientOrderId)),
     close: () => venue.close(),

@@ -3,6 +3,7 @@
 // turns not-ready at once, stops polling and lets in-flight activities (an order on its way) finish
 // within WORKER_SHUTDOWN_GRACE before exiting.
 import type { Server } from 'node:http';
+import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from '../runtime/temporal-config.js';
 import { freePort } from '../runtime/ports.js';
@@ -17,6 +18,7 @@ import { createMetricsServer } from './metrics-server.js';
 import { installTemporalRuntime } from './runtime.js';
 import { createPlanWorker, loadWorkflowBundle } from './plan-worker.js';
 import { workerProcessConfigFromEnv, type WorkerProcessConfig } from './worker-config.js';
+import { temporalWorkflowRuns } from './workflow-runs.js';
 
 export interface WorkerProcessOptions {
   env?: NodeJS.ProcessEnv;
@@ -100,10 +102,14 @@ async function startTelemetry(env: NodeJS.ProcessEnv, config: WorkerProcessConfi
   return metrics;
 }
 
-async function openServices(env: NodeJS.ProcessEnv, metrics: ChainMetrics, cleanups: Cleanups): Promise<ChainServices> {
+async function openServices(env: NodeJS.ProcessEnv, metrics: ChainMetrics, client: Client, cleanups: Cleanups): Promise<ChainServices> {
   const mirror = permitMirrorFromEnv(env);
   if (mirror) cleanups.add('permit mirror', () => mirror.close());
-  const services = await openChainServices(env, { ...(mirror ? { mirror } : {}), wrapVenue: (venue) => instrumentVenue(venue, metrics) });
+  const services = await openChainServices(env, {
+    ...(mirror ? { mirror } : {}),
+    workflowRuns: temporalWorkflowRuns(client),
+    wrapVenue: (venue) => instrumentVenue(venue, metrics),
+  });
   cleanups.add('store and venue', () => services.close());
   return services;
 }
@@ -125,8 +131,8 @@ export async function runWorkerProcess(opts: WorkerProcessOptions = {}): Promise
   const shutdown = new ShutdownOnSignal(health, logger, config.shutdownGraceMs);
   try {
     const metrics = await startTelemetry(env, config, logger, health, cleanups);
-    const services = await openServices(env, metrics, cleanups);
     const { connection, address } = await connectTemporal(cfg, cleanups);
+    const services = await openServices(env, metrics, new Client({ connection, namespace: cfg.namespace }), cleanups);
     const worker = await createPlanWorker({
       connection,
       namespace: cfg.namespace,

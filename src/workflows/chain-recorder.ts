@@ -11,10 +11,10 @@ import { WORKFLOW_METRICS } from './metric-names.js';
  * a billable action on Temporal Cloud, so the sub-second steps (governor, placing, booking) stay 'running'
  * there and show in the chain state and the Web UI's current details instead.
  */
-export type SearchStage = 'running' | 'awaiting_reconcile' | 'paused' | 'settling' | 'done';
+export type SearchStage = 'running' | 'waiting_turn' | 'awaiting_reconcile' | 'paused' | 'settling' | 'done';
 
 export function searchStage(stage: ChainStage): SearchStage {
-  return stage === 'awaiting_reconcile' || stage === 'paused' || stage === 'settling' || stage === 'done' ? stage : 'running';
+  return stage === 'waiting_turn' || stage === 'awaiting_reconcile' || stage === 'paused' || stage === 'settling' || stage === 'done' ? stage : 'running';
 }
 
 export class ChainRecorder {
@@ -55,6 +55,16 @@ export class ChainRecorder {
   private timelineMarkdown(): string {
     const rows = this.state.events.map((e) => `| ${e.at.slice(11, 23)} | ${e.kind} | ${e.summary.replace(/\|/g, '/')} |`);
     return ['| Time (UTC) | Step | What happened |', '|---|---|---|', ...rows].join('\n');
+  }
+
+  /** The plan has to wait for its symbol's turn. */
+  turnWaitBegan(): void {
+    metricMeter.createCounter(WORKFLOW_METRICS.turnWaits, 'plans', "Plans that had to wait for their symbol's turn").add(1, { symbol: this.state.symbol });
+  }
+
+  /** The plan got its symbol's turn after waiting `ms`. */
+  turnWaitEnded(ms: number): void {
+    metricMeter.createHistogram(WORKFLOW_METRICS.turnWait, 'int', 'ms', "How long a plan waited for its symbol's turn").record(Math.max(0, ms), { symbol: this.state.symbol });
   }
 
   /** An order attempt's fate could not be looked up: operators alert on this counter. */

@@ -8,6 +8,10 @@ import type { Plan } from '../domain/plan.js';
 export const PLAN_WORKFLOW_TYPE = 'planWorkflow';
 export const RECONCILE_WORKFLOW_TYPE = 'reconcileSymbolWorkflow';
 export const TRADING_STATE_WORKFLOW_TYPE = 'tradingStateWorkflow';
+export const DRIFT_SWEEP_WORKFLOW_TYPE = 'driftSweepWorkflow';
+export const DRIFT_REPORT_WORKFLOW_TYPE = 'driftReportWorkflow';
+/** The Temporal Schedule that starts the drift sweep every DRIFT_SWEEP_SECONDS (`permitctl drift-schedule`, `up`). */
+export const DRIFT_SCHEDULE_ID = 'permit-chain-drift-sweep';
 
 export interface PauseSignal extends OperatorAction {
   scope: PauseScope;
@@ -17,6 +21,12 @@ export const pauseSignal = defineSignal<[PauseSignal]>('pause');
 export const resumeSignal = defineSignal<[PauseSignal]>('resume');
 export const reconcileSignal = defineSignal<[OperatorAction]>('reconcile');
 export const chainStateQuery = defineQuery<ChainState>('chainState');
+
+/** From the plan that released its symbol's turn to the plan that holds it now: look again. */
+export interface TurnSignal {
+  from_plan_id: string;
+}
+export const turnSignal = defineSignal<[TurnSignal]>('turn');
 
 /** How long the chain waits and how often it may retry; part of the workflow input (recorded in history). */
 export interface ChainPolicy {
@@ -32,6 +42,12 @@ export interface ChainPolicy {
   pausePollSeconds: number;
   /** Deadline of one order attempt on the exchange (ms). */
   orderAttemptTimeoutMs: number;
+  /**
+   * While a plan waits for its symbol's turn, how often it looks again without being woken, and then asks
+   * Temporal whether the holder's run is still open (a run that closed without releasing is freed). Absent
+   * in the input of plans started before symbol turns.
+   */
+  turnCheckSeconds?: number;
 }
 
 export const DEFAULT_CHAIN_POLICY: ChainPolicy = {
@@ -41,6 +57,7 @@ export const DEFAULT_CHAIN_POLICY: ChainPolicy = {
   minOrderWindowMs: 250,
   pausePollSeconds: 30,
   orderAttemptTimeoutMs: 10_000,
+  turnCheckSeconds: 30,
 };
 
 export interface PlanWorkflowInput {

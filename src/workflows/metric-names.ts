@@ -8,4 +8,14 @@ export const WORKFLOW_METRICS = {
   chainLatency: 'permit_chain_chain_latency',
   /** Counter: lookups of an order attempt whose fate is open that failed; the plan stays in stage `settling`. */
   settleLookupFailures: 'permit_chain_order_settle_lookup_failures',
+  /** Counter: plans that had to wait for their symbol's turn (by symbol); minus turnWait's count, those waiting now. */
+  turnWaits: 'permit_chain_turn_waits',
+  /** Histogram (ms): how long a plan waited for its symbol's turn, recorded when it got it (by symbol). */
+  turnWait: 'permit_chain_turn_wait',
+  /** Counter: new drift findings of the sweep (exchange ≠ ledger with nothing in flight), by symbol. */
+  driftDetected: 'permit_chain_drift_detected',
+  /** Counter: drift sweeps by result (ok, partial: some symbols unreadable, failed: the exchange unreadable). */
+  driftSweeps: 'permit_chain_drift_sweeps',
+  /** Counter: symbols a sweep could not compare because their position could not be read, by symbol. */
+  driftUnreadable: 'permit_chain_drift_unreadable',
 } as const;

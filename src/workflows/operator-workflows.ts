@@ -1,15 +1,16 @@
 // Operator commands that change durable state (ledger, trading state) run as short workflows: each one
 // is durable, retried, recorded with who/why in the store and visible in the Web UI.
 import type { ActivityOptions } from '@temporalio/common';
-import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import type { LedgerSyncResult, PlanActivities, TradingStateRequest, TradingStateResult } from '../activities/types.js';
+import { ApplicationFailure, metricMeter, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import type { DriftReport, DriftReportRequest, DriftSweepResult, LedgerSyncResult, PlanActivities, TradingStateRequest, TradingStateResult } from '../activities/types.js';
 import type { ReconcileWorkflowInput } from './definitions.js';
+import { WORKFLOW_METRICS } from './metric-names.js';
 
 const operatorOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
 };
-const { syncLedger, setTradingState } = proxyActivities<PlanActivities>(operatorOptions);
+const { syncLedger, setTradingState, sweepDrift, driftReport } = proxyActivities<PlanActivities>(operatorOptions);
 
 /** `permitctl reconcile SYMBOL` with no plan waiting: the ledger sync still runs and is recorded. */
 export async function reconcileSymbolWorkflow(input: ReconcileWorkflowInput): Promise<LedgerSyncResult> {
@@ -17,7 +18,8 @@ export async function reconcileSymbolWorkflow(input: ReconcileWorkflowInput): Pr
     { ...operatorOptions, summary: `Ledger sync for ${input.symbol} by ${input.who}: ${input.why}` },
     [{ symbol: input.symbol, who: input.who, why: input.why, planId: null, command: 'permitctl reconcile', idempotencyKey: workflowInfo().workflowId }],
   );
-  setCurrentDetails(`Ledger ${input.symbol}: ${result.before} → ${result.after} (exchange ${result.exchange_amt}) by ${input.who}: ${input.why}`);
+  const resumed = result.resumed ? `; the drift pause of ${input.symbol} is lifted` : '';
+  setCurrentDetails(`Ledger ${input.symbol}: ${result.before} → ${result.after} (exchange ${result.exchange_amt}, read ${result.exchange_read_at}) by ${input.who}: ${input.why}${resumed}`);
   return result;
 }
 
@@ -29,4 +31,43 @@ export async function tradingStateWorkflow(input: TradingStateRequest): Promise<
   );
   setCurrentDetails(`Trading ${input.state} (${input.scope}) by ${input.who}: ${input.why}`);
   return result;
+}
+
+/**
+ * One drift sweep (started by the Schedule DRIFT_SCHEDULE_ID): exchange vs ledger for every symbol with a
+ * non-zero position on either side and nothing in flight. Fails, after recording the sweep, when the exchange
+ * could not be read at all, so that the Web UI and the Schedule's recent actions show it.
+ */
+export async function driftSweepWorkflow(): Promise<DriftSweepResult> {
+  const result = await sweepDrift.executeWithOptions(
+    { ...operatorOptions, summary: 'Drift sweep: exchange vs ledger for every symbol with nothing in flight' },
+    [{ sweepId: workflowInfo().workflowId }],
+  );
+  for (const d of result.drifted.filter((x) => x.new)) {
+    metricMeter.createCounter(WORKFLOW_METRICS.driftDetected, 'findings', 'New drift findings (exchange ≠ ledger with nothing in flight)').add(1, { symbol: d.symbol });
+  }
+  for (const u of result.unreadable) {
+    metricMeter.createCounter(WORKFLOW_METRICS.driftUnreadable, 'symbols', 'Symbols a drift sweep could not read').add(1, { symbol: u.symbol });
+  }
+  const outcome = result.error !== null ? 'failed' : result.unreadable.length > 0 ? 'partial' : 'ok';
+  metricMeter.createCounter(WORKFLOW_METRICS.driftSweeps, 'sweeps', 'Drift sweeps by result').add(1, { result: outcome });
+  setCurrentDetails(sweepMarkdown(result));
+  if (result.error !== null) throw ApplicationFailure.nonRetryable(result.error, 'DriftSweepUnreadable', result);
+  return result;
+}
+
+function sweepMarkdown(r: DriftSweepResult): string {
+  if (r.error !== null) return `**Drift sweep failed**: ${r.error}`;
+  const head = `**Drift sweep**: ${r.checked} symbol(s) compared, ${r.drifted.length} drifted, ${r.busy.length} busy, ${r.unreadable.length} unreadable`;
+  const rows = [
+    ...r.drifted.map((d) => `| ${d.symbol} | drift${d.new ? ' (new)' : ''}${d.paused ? ', paused' : ''} | exchange ${d.exchange_amt} vs ledger ${d.ledger_amt} (diff ${d.diff} > ${d.tolerance}), finding ${d.finding_id} |`),
+    ...r.busy.map((b) => `| ${b.symbol} | busy | ${b.why} |`),
+    ...r.unreadable.map((u) => `| ${u.symbol} | unreadable | ${u.error.replace(/\|/g, '/')} |`),
+  ];
+  return rows.length === 0 ? head : [head, '', '| Symbol | Result | Detail |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** `permitctl drift`: the findings and sweeps the store kept, read by a worker (the one that holds the store). */
+export async function driftReportWorkflow(request: DriftReportRequest): Promise<DriftReport> {
+  return driftReport.executeWithOptions({ ...operatorOptions, summary: 'Drift report: findings and sweeps from the store' }, [request]);
 }

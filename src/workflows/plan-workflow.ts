@@ -23,6 +23,7 @@ import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import { clientOrderIdForPlan } from '../domain/plan-ids.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
 import { ChainRecorder } from './chain-recorder.js';
+import { SymbolTurnKeeper } from './symbol-turn.js';
 import {
   chainStateQuery,
   pauseSignal,
@@ -79,6 +80,14 @@ const CUMULATIVE_FILLS_PATCH = 'cumulative-fills';
  * later. Plans whose history predates it keep every request and spend the first one when denied.
  */
 const RECONCILE_ANSWERS_PATCH = 'reconcile-answers-denial';
+/**
+ * Plans of a symbol take turns (docs/concurrency.md): a plan queues for its symbol's turn before each permit
+ * round and keeps it until its order is final and booked or it ends, giving it up while a pause holds it; the
+ * booking of a final order also records what the order executed in the end, so that it no longer counts as
+ * in flight. Plans whose history predates it run without turns (the position check still counts their
+ * orders in flight) and book as before.
+ */
+const SYMBOL_TURNS_PATCH = 'symbol-turns';
 const localPermitActivities = proxyLocalActivities<PlanActivities>(permitOptions);
 const localDurableActivities = proxyLocalActivities<PlanActivities>(durableOptions);
 
@@ -100,6 +109,10 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
   const reconcileAnswersDenial = patched(RECONCILE_ANSWERS_PATCH);
   /** The P3.3 denial the plan is waiting on a reconcile for, while it waits (RECONCILE_ANSWERS_PATCH). */
   let awaitingReconcileFor: PositionPermit | null = null;
+
+  const turn = new SymbolTurnKeeper(plan, chain, localDurableActivities, durableOptions, policy.turnCheckSeconds ?? DEFAULT_TURN_CHECK_SECONDS);
+  /** Decided once, at the start of the chain (SYMBOL_TURNS_PATCH). */
+  let turnsOn = false;
 
   setHandler(chainStateQuery, () => chain.state);
   setHandler(pauseSignal, ({ scope, who, why }) => {
@@ -331,13 +344,14 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return order;
   };
 
-  const bookFilled = async (order: PlacedOrder): Promise<BookedFill> => {
+  const bookFilled = async (order: PlacedOrder, final: boolean): Promise<BookedFill> => {
     chain.stage('booking');
-    const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (cumulative, order ${order.exchange_order_id})` };
+    const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (cumulative, order ${order.exchange_order_id}${final ? `, ${order.status}` : ''})` };
     const booking = patched(LOCAL_STEPS_PATCH) ? localDurableActivities : durableActivities;
-    const booked = await booking.bookFill.executeWithOptions(bookOptions, [{ plan, order }]);
-    const filled = order.filled_qty < order.qty ? ` (${order.filled_qty} of ${order.qty} filled so far)` : '';
-    chain.event('fill_booked', `Ledger ${plan.symbol} now ${booked.ledger_amt}${filled}${booked.booked ? '' : ' (fill was already booked)'}`, { ...booked, cum_qty: order.filled_qty });
+    const booked = await booking.bookFill.executeWithOptions(bookOptions, [{ plan, order, ...(final ? { final: true } : {}) }]);
+    const filled = order.filled_qty < order.qty ? ` (${order.filled_qty} of ${order.qty} filled${final ? `, ${order.status}` : ' so far'})` : '';
+    const already = booked.booked ? '' : final ? ' (nothing new to book)' : ' (fill was already booked)';
+    chain.event('fill_booked', `Ledger ${plan.symbol} now ${booked.ledger_amt}${filled}${already}`, { ...booked, cum_qty: order.filled_qty });
     return booked;
   };
 
@@ -349,10 +363,14 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
     let bookedQty = 0;
     let ledger: number | null = null;
+    let finalRecorded = false;
     const bookNew = async (): Promise<void> => {
-      if (order.filled_qty <= bookedQty) return;
-      ledger = (await bookFilled(order)).ledger_amt;
-      bookedQty = order.filled_qty;
+      // Under SYMBOL_TURNS_PATCH a final order is reported once, even with nothing new to book.
+      const final = turnsOn && !finalRecorded && FINAL_ORDER_STATUSES.includes(order.status);
+      if (order.filled_qty <= bookedQty && !final) return;
+      ledger = (await bookFilled(order, final)).ledger_amt;
+      bookedQty = Math.max(bookedQty, order.filled_qty);
+      finalRecorded ||= final;
     };
     await bookNew();
     let delay = ORDER_FOLLOW_UP_MS;
@@ -397,15 +415,26 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 
   // Fast paths skip awaits that would do nothing: the SDK records a stack trace for every promise a
   // workflow creates (for its stack-trace query), which is a large share of a workflow task's CPU.
+  /** A pause holds the plan: its symbol's turn goes to the next plan meanwhile (it queues again after). */
+  const releaseTurnForPause = async (): Promise<void> => {
+    if (turnsOn) await turn.release('held by a pause');
+  };
+
   const runChain = async (): Promise<ChainState> => {
+    turnsOn = patched(SYMBOL_TURNS_PATCH);
     let expiries = 0;
     let reconciles = 0;
     while (expiries < policy.maxPermitRounds) {
-      if (pauses.size > 0) await holdWhilePaused();
+      if (pauses.size > 0) {
+        await releaseTurnForPause();
+        await holdWhilePaused();
+      }
       const resumesBefore = resumeCount;
+      if (turnsOn) await turn.take();
       const permits = await acquirePermits();
       const { governor, p33 } = permits;
       if (!governor.granted && governor.reason === 'trading_paused') {
+        await releaseTurnForPause();
         await holdWhileTradingPaused(resumesBefore); // a pause is not a failed attempt: the plan waits, then asks again
         continue;
       }
@@ -424,6 +453,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
         continue;
       }
       if (pauses.size > 0) {
+        await releaseTurnForPause();
         await holdWhilePaused();
         chain.event('permits_released', 'Held by a pause: permits are acquired again after resume');
         continue;
@@ -434,6 +464,7 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
       if (attempt.kind === 'rejected') return chain.finish('FAILED', attempt.reason, `Exchange refused the order: ${attempt.reason}; ${nothingExecuted()}`);
       if (attempt.kind === 'paused') {
         chain.event('order_held', `Trading was paused as the order was about to be sent; ${nothingExecuted()}`);
+        await releaseTurnForPause();
         await holdWhileTradingPaused(resumesBefore);
         continue;
       }
@@ -443,27 +474,35 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return chain.finish('EXPIRED', 'permits_expired', `Permits expired ${policy.maxPermitRounds} times before an order executed; ${nothingExecuted()}`);
   };
 
-  try {
-    const result = await runChain();
-    // A cancel that arrived during the order step must not undo the outcome the chain reached.
-    if (!allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
-    return result;
-  } catch (err) {
-    if (chain.state.state !== 'RUNNING') return chain.state; // already decided; never overwrite an outcome
-    if (isCancellation(err)) {
-      return CancellationScope.nonCancellable(async () => chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
+  const outcome = async (): Promise<ChainState> => {
+    try {
+      const result = await runChain();
+      // A cancel that arrived during the order step must not undo the outcome the chain reached.
+      if (!allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+      return result;
+    } catch (err) {
+      if (chain.state.state !== 'RUNNING') return chain.state; // already decided; never overwrite an outcome
+      if (isCancellation(err)) {
+        return CancellationScope.nonCancellable(async () => chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
+      }
+      if (err instanceof ActivityFailure) {
+        // Only permit checks and ledger syncs can give up (order steps look up and book until they succeed):
+        // no order was sent, and the plan ends with the reason rather than in an unknown state.
+        const reason = err.cause?.message ?? err.message;
+        return chain.finish('FAILED', `${err.activityType}_failed`, `${err.activityType} gave up: ${reason}; nothing sent`);
+      }
+      throw err;
     }
-    if (err instanceof ActivityFailure) {
-      // Only permit checks and ledger syncs can give up (order steps look up and book until they succeed):
-      // no order was sent, and the plan ends with the reason rather than in an unknown state.
-      const reason = err.cause?.message ?? err.message;
-      return chain.finish('FAILED', `${err.activityType}_failed`, `${err.activityType} gave up: ${reason}; nothing sent`);
-    }
-    throw err;
-  }
+  };
+
+  const ended = await outcome();
+  // The order is final and booked, or there is none: the next plan of the symbol may size now.
+  await CancellationScope.nonCancellable(() => turn.release(`plan ended ${ended.state}`));
+  return ended;
 }
 
 const MAX_PAUSE_POLL_SECONDS = 600;
+const DEFAULT_TURN_CHECK_SECONDS = 30;
 const FINAL_ORDER_STATUSES = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
 const ORDER_FOLLOW_UP_MS = 1_000;
 const MIN_SETTLE_WAIT_MS = 100;

@@ -11,7 +11,7 @@ import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../
 
 export const activitySettings: ChainSettings = {
   venueName: 'paper', ttlSeconds: 15, maxOrderNotional: null, maxPlanAgeSeconds: null, defaultTolerance: '0.001', tolerances: {},
-  clockSkewBoundMs: 1000, settleBoundMs: 2000,
+  clockSkewBoundMs: 1000, settleBoundMs: 2000, driftAction: 'record',
 };
 
 export interface ActivityFixture {

@@ -13,7 +13,7 @@ import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from './p
 import { writeScenario, type TestMarket } from './scenario.js';
 
 /** Settings the chain reads from the environment: never inherited from the shell running the tests. */
-const CHAIN_ENV = /^(TEMPORAL_|DATABASE_|REDIS_|PLAN_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_|PAUSE_POLL|POSITION_TOLERANCE|WORKFLOW_BUNDLE|WORKER_|REDIS_URL|HEALTH_PORT|METRICS_PORT|LISTEN_HOST|LOG_LEVEL)/;
+const CHAIN_ENV = /^(TEMPORAL_|DATABASE_|REDIS_|PLAN_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_|PAUSE_POLL|POSITION_TOLERANCE|DRIFT_|TURN_CHECK|WORKFLOW_BUNDLE|WORKER_|REDIS_URL|HEALTH_PORT|METRICS_PORT|LISTEN_HOST|LOG_LEVEL)/;
 
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
