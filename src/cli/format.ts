@@ -3,6 +3,10 @@ import type { ChainEvent, ChainState } from '../domain/chain.js';
 
 const LAYER_BY_KIND: Record<string, string> = {
   plan_accepted: 'Plan',
+  turn_waiting: 'Turn',
+  turn_granted: 'Turn',
+  turn_passed: 'Turn',
+  turn_freed: 'Turn',
   governor_permit: 'Governor',
   p33_permit: 'P3.3',
   signal_pause: 'Operator',
@@ -27,6 +31,8 @@ function resultOf(e: ChainEvent): string {
   if (e.kind === 'fill_booked') return 'BOOKED';
   if (e.kind === 'ledger_sync') return 'SYNCED';
   if (e.kind === 'permits_expired') return 'EXPIRED';
+  if (e.kind === 'turn_waiting') return 'WAITING';
+  if (e.kind === 'turn_granted') return 'GRANTED';
   if (e.kind.startsWith('signal_')) return 'SIGNAL';
   return '';
 }
@@ -64,7 +70,11 @@ export function renderTimeline(rows: TimelineRow[]): string {
 
 export function renderChain(state: ChainState, uiUrl: string | null): string {
   const head = `Plan ${state.plan_id} · ${state.action} ${state.symbol} · ${state.state}${state.reason ? ` (${state.reason})` : ''} · stage ${state.stage}`;
-  const lines = [head, '', renderTimeline(timelineRows(state))];
+  const lines = [head];
+  if (state.turn?.state === 'waiting') {
+    lines.push(`Waiting for its turn on ${state.symbol} since ${state.turn.since}: plan ${state.turn.waiting_for} holds it (${state.turn.ahead} ahead); plans of a symbol size and trade one after another`);
+  }
+  lines.push('', renderTimeline(timelineRows(state)));
   if (state.order) {
     const o = state.order;
     lines.push('', `Order ${o.client_order_id} (exchange id ${o.exchange_order_id}): ${o.side} ${o.filled_qty}/${o.qty} @ ${o.avg_price}, ${o.status}`);

@@ -7,7 +7,7 @@ import { PLAN_WORKFLOW_TYPE, SearchAttributes } from '../workflows/definitions.j
 import { CliError, ExitCode } from './errors.js';
 
 const OUTCOMES: PlanState[] = ['RUNNING', 'EXECUTED', 'DENIED', 'EXPIRED', 'CANCELLED', 'FAILED'];
-const STAGES: SearchStage[] = ['running', 'awaiting_reconcile', 'paused', 'settling', 'done'];
+const STAGES: SearchStage[] = ['running', 'waiting_turn', 'awaiting_reconcile', 'paused', 'settling', 'done'];
 
 export interface ListFilters {
   symbol?: string;

@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { isExecutable, workflowIdForPlan } from '../domain/plan.js';
 import { runBridgeUntil } from '../intake/run-bridge.js';
 import { startPlanWorkflow } from '../intake/start-plan.js';
-import { chainPolicyFromEnv } from '../runtime/chain-config.js';
+import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../runtime/chain-config.js';
 import { preferredOrFreePort } from '../runtime/ports.js';
 import { storeConfigFromEnv } from '../store/config.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
@@ -21,6 +21,9 @@ import { listPlans, listQuery, type ListFilters } from './list.js';
 import { traceRows } from './trace.js';
 import { print, printJson, readPlanInput } from './io.js';
 import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from './operator.js';
+import { deleteDriftSchedule, describeDriftSchedule, driftReport, ensureDriftSchedule, runDriftSweep } from '../client/drift.js';
+import { DRIFT_SCHEDULE_ID } from '../workflows/definitions.js';
+import { renderDriftReport, renderSchedule, renderSweep } from './drift-format.js';
 import { chainStateOf, planHandle } from './plans.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,11 +76,16 @@ program
     const dataDir = storeConfigFromEnv().dataDir!;
     const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
     const stack = await startEmbeddedStack({ dataDir, scenarioPath: opts.scenario, uiPort: await preferredOrFreePort(Number(opts.uiPort)), temporalPort: await preferredOrFreePort(Number(opts.temporalPort)) });
+    const sweep = await ensureDriftSchedule(stack.client, stack.taskQueue, driftSweepSecondsFromEnv()).catch(async (err: unknown) => {
+      await stack.stop();
+      throw err;
+    });
     print(`permit-chain is up (Ctrl-C stops everything)`);
     print(`  Temporal:        ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`);
     print(`  Web UI:          ${stack.uiUrl ?? '(set TEMPORAL_UI_URL)'}`);
     print(`  paper exchange:  ${stack.paper?.url ?? '(not started: another venue is configured)'}`);
     print(`  store:           ${stack.services.store.kind}${stack.services.store.kind === 'embedded' ? ` in ${dataDir}` : ''}`);
+    print(`  drift sweep:     every ${sweep.state.everySeconds} s (Schedule ${DRIFT_SCHEDULE_ID}; DRIFT_ACTION=${stack.services.settings.driftAction}); findings: permitctl drift`);
     if (stack.bridge) print(`  Redis intake:    ${stack.bridge.config.stream} (group ${stack.bridge.config.group}, dead letters ${stack.bridge.config.dlqStream})`);
     print(`  try:             permitctl submit ${join('scenarios', 'seed-plan.json')} --wait`);
     await untilSignal();
@@ -215,11 +223,70 @@ program
     checkSymbol(symbol);
     await withTemporal(async (t) => {
       const outcome = await reconcileSymbol({ client: t.client, taskQueue: t.taskQueue, who: operatorName() }, symbol, opts.reason);
-      if (outcome.sync) print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}); no plan was waiting for it`);
+      if (outcome.sync) {
+        const lifted = outcome.sync.resumed ? `; the drift pause of ${symbol} is lifted` : '';
+        const resolved = outcome.sync.resolved_findings > 0 ? `; drift finding resolved` : '';
+        print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}, read at ${outcome.sync.exchange_read_at}); no plan was waiting for it${resolved}${lifted}`);
+      }
       else print(`reconcile signalled to ${outcome.waiting.length} plan(s) awaiting it: ${outcome.waiting.join(', ')}`);
       warnUntold(outcome.failed);
     });
   });
+
+program
+  .command('drift')
+  .description('drift findings the sweep recorded (exchange ≠ ledger with nothing in flight), newest first, and the latest sweeps')
+  .option('--symbol <symbol>', 'only this symbol')
+  .option('--open', 'only findings not resolved by a reconcile yet')
+  .option('--limit <n>', 'at most this many findings', '50')
+  .option('--json', 'print JSON')
+  .action(async (opts: { symbol?: string; open?: boolean; limit: string; json?: boolean }) => {
+    if (opts.symbol) checkSymbol(opts.symbol);
+    const limit = positiveWhole('--limit', opts.limit);
+    await withTemporal(async (t) => {
+      const report = await driftReport(t.client, t.taskQueue, { ...(opts.symbol ? { symbol: opts.symbol } : {}), openOnly: Boolean(opts.open), limit }).catch(toCliError);
+      if (opts.json) return printJson(report);
+      print(renderDriftReport(report));
+    });
+  });
+
+program
+  .command('drift-sweep')
+  .description('run one drift sweep now (the Schedule runs it every DRIFT_SWEEP_SECONDS) and print what it found')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) =>
+    withTemporal(async (t) => {
+      const result = await runDriftSweep(t.client, t.taskQueue).catch(toCliError);
+      if (opts.json) return printJson(result);
+      print(renderSweep(result));
+    }),
+  );
+
+program
+  .command('drift-schedule')
+  .description('create or update the Temporal Schedule of the drift sweep (for a cluster; `permitctl up` creates it), or --delete it')
+  .option('--every <seconds>', 'interval in seconds (default DRIFT_SWEEP_SECONDS or 60)')
+  .option('--delete', 'delete the Schedule')
+  .option('--show', 'only show the Schedule')
+  .option('--json', 'print JSON')
+  .action(async (opts: { every?: string; delete?: boolean; show?: boolean; json?: boolean }) =>
+    withTemporal(async (t) => {
+      if (opts.delete) {
+        const deleted = await deleteDriftSchedule(t.client);
+        return opts.json ? printJson({ deleted }) : print(deleted ? `deleted the drift sweep Schedule ${DRIFT_SCHEDULE_ID}` : `no drift sweep Schedule ${DRIFT_SCHEDULE_ID} to delete`);
+      }
+      if (opts.show) {
+        const state = await describeDriftSchedule(t.client);
+        if (state === null) throw new CliError(`no drift sweep Schedule ${DRIFT_SCHEDULE_ID}: create it with \`permitctl drift-schedule\``, ExitCode.notFound);
+        return opts.json ? printJson(state) : print(renderSchedule(state));
+      }
+      const every = opts.every === undefined ? driftSweepSecondsFromEnv() : positiveWhole('--every', opts.every);
+      const { created, state } = await ensureDriftSchedule(t.client, t.taskQueue, every);
+      if (opts.json) return printJson({ created, ...state });
+      print(`${created ? 'created' : 'updated'} the drift sweep Schedule ${DRIFT_SCHEDULE_ID}: every ${state.everySeconds} s on task queue ${state.taskQueue}`);
+      if (state.nextRuns[0]) print(`next sweep at ${state.nextRuns[0]}`);
+    }),
+  );
 
 program
   .command('trace')
@@ -244,7 +311,7 @@ program
   .description('plans, filtered through their search attributes (PermitSymbol, PermitOutcome, PermitStage)')
   .option('--symbol <symbol>', 'e.g. BTCUSDT')
   .option('--outcome <outcome>', 'RUNNING, EXECUTED, DENIED, EXPIRED, CANCELLED or FAILED')
-  .option('--stage <stage>', 'running, awaiting_reconcile, paused or done')
+  .option('--stage <stage>', 'running, waiting_turn, awaiting_reconcile, paused, settling or done')
   .option('--running', 'only plans still running')
   .option('--limit <n>', 'at most this many plans', '50')
   .option('--json', 'print JSON')
@@ -275,6 +342,17 @@ program
       print(`cancellation requested for ${workflowIdForPlan(planId)}`);
     }),
   );
+
+function positiveWhole(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) throw new CliError(`invalid ${option} "${text}": a positive whole number`, ExitCode.invalid);
+  return value;
+}
+
+/** A worker-side failure of a drift command, as one line. */
+function toCliError(err: unknown): never {
+  throw new CliError(err instanceof Error ? err.message : String(err));
+}
 
 function warnUntold(failed: Array<{ workflowId: string; error: string }>): void {
   for (const f of failed) process.stderr.write(`permitctl: warning: could not signal ${f.workflowId}: ${f.error}\n`);

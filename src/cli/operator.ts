@@ -135,5 +135,9 @@ export async function reconcileSymbol(ctx: OperatorContext, symbol: string, why:
   if (told.signalled.length > 0) return { ...told, waiting: told.signalled, sync: null };
   const input: ReconcileWorkflowInput = { symbol, who: ctx.who, why, requestedAt: Date.now() };
   const sync = await runOperatorWorkflow<LedgerSyncResult>(ctx, RECONCILE_WORKFLOW_TYPE, `reconcile-${symbol}-${Date.now()}`, `Reconcile ${symbol} by ${ctx.who}: ${why}`, [input]);
-  return { ...told, waiting: [], sync };
+  if (!sync.resumed) return { ...told, waiting: [], sync };
+  // The sync lifted the drift sweep's pause of the symbol: the plans it held go on now, not at their next poll.
+  const held = await runningPlans(ctx.client, symbol);
+  const resumed = await signalEach(held.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(resumeSignal, { scope: `symbol:${symbol}`, who: ctx.who, why }));
+  return { ...told, failed: [...told.failed, ...resumed.failed], waiting: [], sync };
 }

@@ -3,7 +3,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
-import type { BookedFill, LedgerSyncResult, PlacedOrder } from '../activities/types.js';
+import type { BookedFill, LedgerSyncResult, PlacedOrder, TurnReleaseResult, TurnState } from '../activities/types.js';
 import type { ChainState } from '../domain/chain.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
@@ -59,6 +59,15 @@ function completedRow(activity: Scheduled, result: unknown): Omit<TimelineRow, '
       const r = result as LedgerSyncResult;
       return { layer: 'Ledger', action: `Ledger synced ${r.before} → ${r.after} (exchange ${r.exchange_amt})`, result: 'SYNCED', ttl: '-' };
     }
+    case 'takeTurn': {
+      const t = result as TurnState;
+      if (t.granted) return { layer: 'Turn', action: activity.summary ?? 'Turn on the symbol', result: 'GRANTED', ttl: '-' };
+      return { layer: 'Turn', action: `Waiting for its turn: plan ${t.holder.plan_id} holds it (${t.ahead} ahead)`, result: 'WAITING', ttl: '-' };
+    }
+    case 'releaseTurn': {
+      const r = result as TurnReleaseResult;
+      return { layer: 'Turn', action: `${activity.summary ?? 'Turn released'}${r.next ? `; next: plan ${r.next.plan_id}` : ''}`, result: 'RELEASED', ttl: '-' };
+    }
     default:
       return { layer: activity.activityType, action: activity.summary ?? activity.activityType, result: 'DONE', ttl: '-' };
   }
@@ -99,11 +108,16 @@ export function traceRows(history: History): TimelineRow[] {
       push(event, { layer: 'Timer', action: summaryOf(event) ?? 'timer', result: 'WAITING', ttl: '-' });
     } else if (event.workflowExecutionSignaledEventAttributes) {
       const a = event.workflowExecutionSignaledEventAttributes;
-      const input = decode<{ who?: string; why?: string; scope?: string }>(a.input);
+      const input = decode<{ who?: string; why?: string; scope?: string; from_plan_id?: string }>(a.input);
+      if (a.signalName === 'turn') {
+        push(event, { layer: 'Turn', action: `Plan ${input?.from_plan_id ?? '?'} passed the turn on`, result: 'SIGNAL', ttl: '-' });
+        continue;
+      }
       push(event, { layer: 'Operator', action: `${a.signalName}${input?.scope ? ` (${input.scope})` : ''} by ${input?.who ?? '?'}: ${input?.why ?? ''}`, result: 'SIGNAL', ttl: '-' });
     } else if (event.workflowExecutionCompletedEventAttributes) {
       const state = decode<ChainState>(event.workflowExecutionCompletedEventAttributes.result);
-      if (state) push(event, { layer: 'Outcome', action: state.events.at(-1)?.summary ?? state.state, result: state.state, ttl: '-' });
+      const outcome = state?.events.filter((e) => e.kind === 'outcome').at(-1);
+      if (state) push(event, { layer: 'Outcome', action: outcome?.summary ?? state.state, result: state.state, ttl: '-' });
     } else if (event.workflowExecutionFailedEventAttributes || event.workflowExecutionTerminatedEventAttributes || event.workflowExecutionTimedOutEventAttributes) {
       push(event, { layer: 'Outcome', action: 'workflow ended abnormally (failed, terminated or timed out)', result: 'FAILED', ttl: '-' });
     }

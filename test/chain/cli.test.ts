@@ -9,7 +9,7 @@ import { executionsOf, newPlan } from '../support/plans.js';
 import { runCli, type CliResult } from '../support/processes.js';
 import { cleanEnv, startChainStack, type ChainStack } from '../support/stack.js';
 
-const STATUS_KEYS = ['plan_id', 'symbol', 'action', 'workflow_id', 'state', 'stage', 'reason', 'permits', 'order', 'events', 'chain_latency_ms'];
+const STATUS_KEYS = ['plan_id', 'symbol', 'action', 'workflow_id', 'state', 'stage', 'reason', 'permits', 'order', 'events', 'chain_latency_ms', 'turn'];
 const GOVERNOR_KEYS = ['permit_key', 'granted', 'computed_qty', 'computed_notional', 'created_at', 'expires_at', 'ttl_seconds', 'consumed'];
 const P33_KEYS = ['permit_key', 'allow', 'reason', 'context', 'created_at', 'expires_at', 'ttl_seconds'];
 const CONTEXT_KEYS = ['exchange_amt', 'ledger_amt', 'diff', 'tolerance'];
