@@ -108,7 +108,7 @@ interface LaneResult {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Cleanups run last-in first-out, each one whatever the others did. */
-class Cleanups {
+export class Cleanups {
   readonly #steps: Array<{ what: string; run: () => Promise<unknown> }> = [];
   add(what: string, run: () => Promise<unknown>): void {
     this.#steps.push({ what, run });
@@ -459,7 +459,7 @@ export async function runCampaign(opts: CampaignOptions, progress: (line: string
   }
 }
 
-async function startWithRetries<T>(start: () => Promise<T>, tries = 5): Promise<T> {
+export async function startWithRetries<T>(start: () => Promise<T>, tries = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await start();

@@ -20,7 +20,7 @@ export async function dropCampaignSchema(url: string, schema: string): Promise<v
 }
 
 /** Settings the chain reads from the environment: never inherited from the shell running the campaign. */
-const CHAIN_ENV = /^(TEMPORAL_|DATABASE_|REDIS_|PLAN_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_|PAUSE_POLL|POSITION_TOLERANCE|WORKFLOW_BUNDLE|WORKER_|HEALTH_PORT|METRICS_PORT|LISTEN_HOST|LOG_LEVEL)/;
+const CHAIN_ENV = /^(TEMPORAL_|DATABASE_|REDIS_|PLAN_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_|PAUSE_POLL|POSITION_TOLERANCE|DRIFT_|TURN_CHECK|WORKFLOW_BUNDLE|WORKER_|HEALTH_PORT|METRICS_PORT|LISTEN_HOST|LOG_LEVEL)/;
 
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
