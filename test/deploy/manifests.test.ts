@@ -129,6 +129,11 @@ describe('deployment manifests', () => {
     expect(chainSettingsFromEnv('binance-live', config).maxPlanAgeSeconds).toBe(300);
   });
 
+  it.each(['deploy/overlays/prod', 'deploy/overlays/prod-hpa'])('%s: a drift the sweep finds pauses its symbol (DRIFT_ACTION=pause)', (overlay) => {
+    const config = configData(rendered.get(overlay)!);
+    expect(chainSettingsFromEnv('binance-live', config).driftAction).toBe('pause');
+  });
+
   it('dev: no maximum plan age, like the demo (old plans such as the seed\'s can be replayed)', () => {
     expect(configData(rendered.get('deploy/overlays/dev')!)).not.toHaveProperty('MAX_PLAN_AGE_SECONDS');
   });
