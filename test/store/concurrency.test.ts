@@ -1,37 +1,20 @@
 // Plans of one symbol on both backends (issue 13): the symbol's turn queue, a ledger sync fenced against
 // bookings and orders in flight, and the drift findings the sweep keeps.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DRIFT_SWEEP_OPERATOR } from '../../src/domain/drift.js';
-import { openStore, type DriftInput, type LedgerSyncInput, type Store } from '../../src/store/index.js';
+import { type DriftInput, type LedgerSyncInput, type Store } from '../../src/store/index.js';
 import { openDb } from '../../src/store/store.js';
-import { embeddedBackend, postgresBackend, type Backend } from './backends.js';
+import { embeddedBackend, postgresBackend, useTwoStores, type Backend } from './backends.js';
 import { fill, newPlanId, newSymbol, permit, VENUE } from './fixtures.js';
 
 const backends: Backend[] = [postgresBackend(), embeddedBackend()];
 
 describe.each(backends)('plans of one symbol on $name', (backend) => {
-  let store: Store;
-  let second: Store;
-  let setupError: unknown;
-
-  beforeAll(async () => {
-    try {
-      await backend.setup();
-      store = await openStore(backend.sharedConfig());
-      second = backend.name === 'postgres' ? await openStore(backend.sharedConfig()) : store;
-    } catch (err) {
-      setupError = err;
-    }
-  });
-
-  beforeEach(() => {
-    if (setupError !== undefined) throw setupError;
-  });
-
-  afterAll(async () => {
-    if (second !== store) await second?.close();
-    await store?.close();
-    await backend.teardown();
+  let store!: Store;
+  let second!: Store;
+  useTwoStores(backend, (a, b) => {
+    store = a;
+    second = b;
   });
 
   const run = (symbol: string) => {

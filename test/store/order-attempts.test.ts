@@ -1,35 +1,18 @@
 // The order-attempt log and plan claims on both backends: an attempt is begun only when every earlier
 // attempt of its plan is settled as not executed, with its permits consumed in the same transaction.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type OrderAttemptInput, type Store } from '../../src/store/index.js';
-import { embeddedBackend, postgresBackend, type Backend } from './backends.js';
+import { describe, expect, it } from 'vitest';
+import { type OrderAttemptInput, type Store } from '../../src/store/index.js';
+import { embeddedBackend, postgresBackend, useTwoStores, type Backend } from './backends.js';
 import { fill, newPlanId, newSymbol, permit, VENUE } from './fixtures.js';
 
 const backends: Backend[] = [postgresBackend(), embeddedBackend()];
 
 describe.each(backends)('order attempts on $name', (backend) => {
-  let store: Store;
-  let second: Store;
-  let setupError: unknown;
-
-  beforeAll(async () => {
-    try {
-      await backend.setup();
-      store = await openStore(backend.sharedConfig());
-      second = backend.name === 'postgres' ? await openStore(backend.sharedConfig()) : store;
-    } catch (err) {
-      setupError = err;
-    }
-  });
-
-  beforeEach(() => {
-    if (setupError !== undefined) throw setupError;
-  });
-
-  afterAll(async () => {
-    if (second !== store) await second?.close();
-    await store?.close();
-    await backend.teardown();
+  let store!: Store;
+  let second!: Store;
+  useTwoStores(backend, (a, b) => {
+    store = a;
+    second = b;
   });
 
   /** A plan with a granted governor and P3.3 permit pair, and the attempt input that uses them. */
