@@ -2,7 +2,7 @@
 // docs/concurrency.md records) or --quick (the CI smoke run), each overridable from the command line.
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { DEFAULT_TIMING, type CampaignTiming } from './options.js';
+import { DEFAULT_TIMING, positiveInt, type CampaignTiming } from './options.js';
 
 export interface ConcurrencyOptions {
   mode: 'full' | 'quick';
@@ -31,13 +31,6 @@ const QUICK = { plans: 40, symbols: 4, workers: 3, kills: 1 };
 
 export const CONCURRENCY_USAGE = `usage: npm run campaign -- --concurrency [--quick] [--json] [--seed N] [--plans N] [--symbols N] [--workers N] [--burst N] [--kills N] [--sweep-s S] [--keep]`;
 
-function whole(name: string, raw: string | undefined, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min} (got ${JSON.stringify(raw)})`);
-  return value;
-}
-
 export function parseConcurrencyArgs(argv: string[]): ConcurrencyOptions {
   const { values } = parseArgs({
     args: argv,
@@ -57,19 +50,19 @@ export function parseConcurrencyArgs(argv: string[]): ConcurrencyOptions {
     },
   });
   const base = values.quick ? QUICK : FULL;
-  const seed = whole('--seed', values.seed, 0);
+  const seed = positiveInt('--seed', values.seed, 0);
   if (seed !== undefined && seed > 0xffffffff) throw new Error(`--seed must fit in 32 bits (got ${seed})`);
-  const burst = whole('--burst', values.burst, 2);
+  const burst = positiveInt('--burst', values.burst, 2);
   const opts: ConcurrencyOptions = {
     mode: values.quick ? 'quick' : 'full',
     seed: seed ?? randomInt(1, 2 ** 31),
     seedGiven: seed !== undefined,
-    plans: whole('--plans', values.plans, 1) ?? base.plans,
-    symbols: whole('--symbols', values.symbols, 1) ?? base.symbols,
-    workers: whole('--workers', values.workers, 1) ?? base.workers,
+    plans: positiveInt('--plans', values.plans, 1) ?? base.plans,
+    symbols: positiveInt('--symbols', values.symbols, 1) ?? base.symbols,
+    workers: positiveInt('--workers', values.workers, 1) ?? base.workers,
     burst: burst === undefined ? [5, 7] : [burst, burst],
-    kills: whole('--kills', values.kills, 0) ?? base.kills,
-    sweepSeconds: whole('--sweep-s', values['sweep-s'], 1) ?? 2,
+    kills: positiveInt('--kills', values.kills, 0) ?? base.kills,
+    sweepSeconds: positiveInt('--sweep-s', values['sweep-s'], 1) ?? 2,
     driftShare: 0.4,
     partialFillShare: 0.5,
     reconcileShare: 0.7,

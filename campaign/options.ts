@@ -64,7 +64,8 @@ const FULL = { plans: 500, symbols: 10, workers: 3, kills: 20 };
 const QUICK = { plans: 60, symbols: 5, workers: 2, kills: 3 };
 const DEFAULT_PLAN_TIMEOUT_S = 300;
 
-function positiveInt(name: string, raw: string | undefined, min = 1): number | undefined {
+/** A whole-number option of at least `min`, or undefined when it was not given. */
+export function positiveInt(name: string, raw: string | undefined, min = 1): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min} (got ${JSON.stringify(raw)})`);
