@@ -88,6 +88,8 @@ const RECONCILE_ANSWERS_PATCH = 'reconcile-answers-denial';
  * orders in flight) and book as before.
  */
 const SYMBOL_TURNS_PATCH = 'symbol-turns';
+/** A refused look-up of a placed order that is not final keeps the plan following it (it failed the plan before). */
+const FOLLOW_UPS_SURVIVE_REFUSALS_PATCH = 'follow-ups-survive-refusals';
 const localPermitActivities = proxyLocalActivities<PlanActivities>(permitOptions);
 const localDurableActivities = proxyLocalActivities<PlanActivities>(durableOptions);
 
@@ -355,6 +357,32 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     return booked;
   };
 
+  /**
+   * One look-up of a placed order that is not final. A refusal by the exchange (-1021, -2015, …) does not end
+   * the plan: the order may still fill, so the plan keeps its turn and keeps looking (backing off as
+   * usual) until the look-up is answered. Before FOLLOW_UPS_SURVIVE_REFUSALS_PATCH the refusal failed the plan.
+   */
+  const followUpLookup = async (order: PlacedOrder, look: number): Promise<PlacedOrder | null | 'refused'> => {
+    try {
+      return await durableActivities.lookupOrder.executeWithOptions(
+        { ...durableOptions, summary: `Lookup order ${order.client_order_id} until it is final (${look})` },
+        [{ symbol: plan.symbol, clientOrderId: order.client_order_id }],
+      );
+    } catch (err) {
+      if (!(err instanceof ActivityFailure) || !patched(FOLLOW_UPS_SURVIVE_REFUSALS_PATCH)) throw err;
+      followUpRefusals += 1;
+      chain.settleLookupFailed();
+      const reason = err.cause?.message ?? err.message;
+      if (followUpRefusals === 1 || followUpRefusals % SETTLE_FAILURE_EVENT_EVERY === 0) {
+        chain.event('order_lookup_failed', `Lookup of ${order.client_order_id} refused (${followUpRefusals}×): ${reason}; the order may still fill, so the plan keeps following it`, { failures: followUpRefusals });
+      }
+      lastRefusal = `its look-up is refused (${followUpRefusals}×): ${reason}; the symbol's next plan waits until the order is final`;
+      return 'refused';
+    }
+  };
+  let followUpRefusals = 0;
+  let lastRefusal: string | null = null;
+
   /** Books what the order has filled, then follows it until it is final, booking each new cumulative quantity. */
   const bookCumulative = async (placed: PlacedOrder): Promise<ChainState> => {
     let order = placed;
@@ -375,13 +403,13 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
     await bookNew();
     let delay = ORDER_FOLLOW_UP_MS;
     for (let look = 1; !FINAL_ORDER_STATUSES.includes(order.status); look++) {
-      chain.stage('booking', `Order ${order.client_order_id} is ${order.status}: ${order.filled_qty} of ${order.qty} filled and booked; looking again in ${delay / 1000} s`);
+      const refused = lastRefusal === null ? '' : `; ${lastRefusal}`;
+      chain.stage('booking', `Order ${order.client_order_id} is ${order.status}: ${order.filled_qty} of ${order.qty} filled and booked${refused}; looking again in ${delay / 1000} s`);
       await sleep(delay, { summary: `Order ${order.client_order_id} is ${order.status} (${order.filled_qty}/${order.qty}): looking again` });
       delay = Math.min(delay * 2, MAX_ORDER_FOLLOW_UP_MS);
-      const seen = await durableActivities.lookupOrder.executeWithOptions(
-        { ...durableOptions, summary: `Lookup order ${order.client_order_id} until it is final (${look})` },
-        [{ symbol: plan.symbol, clientOrderId: order.client_order_id }],
-      );
+      const seen = await followUpLookup(order, look);
+      if (seen === 'refused') continue;
+      lastRefusal = null;
       if (seen === null) continue; // a lagging read: the order was placed, keep looking
       if (seen.status !== order.status || seen.filled_qty !== order.filled_qty) {
         chain.event('order_update', `Order ${seen.client_order_id} ${seen.side} ${seen.filled_qty}/${seen.qty} @ ${seen.avg_price}: ${seen.status}`, { exchange_order_id: seen.exchange_order_id });

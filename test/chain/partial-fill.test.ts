@@ -53,4 +53,25 @@ describe('fills booked by cumulative executed quantity', () => {
     expect(kinds.filter((k) => k === 'fill_booked')).toHaveLength(2);
     expect(kinds).toContain('order_update');
   });
+  it('a refused look-up of the open order does not end the plan: it keeps following, books the rest, and only then passes the turn', async () => {
+    await t.setLedger(SYMBOL, await t.paper.position(SYMBOL));
+    const before = Number(await t.paper.position(SYMBOL));
+    await t.paper.addFault({ method: 'POST', path: ORDER, count: 1, action: { type: 'partial_fill', ratio: 0.4, restAfterMs: 1500 } });
+    await t.paper.addFault({ method: 'GET', path: ORDER, count: 2, action: { type: 'binance_error', status: 401, code: -2015, msg: 'Invalid API-key, IP, or permissions for action.' } });
+    const a = newPlan(SYMBOL, 'FULL_CLOSE', 'refused-a');
+    const b = newPlan(SYMBOL, 'FULL_CLOSE', 'refused-b');
+    await t.submit(a);
+    await waitForChain(t.stack.client, a.plan_id, (s) => s.events.some((e) => e.kind === 'order_lookup_failed'), 'a refused look-up');
+    await t.submit(b);
+
+    const final = await t.result(a.plan_id);
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { status: 'FILLED', filled_qty: before } });
+    expect(final.events.filter((e) => e.kind === 'order_lookup_failed').length).toBeGreaterThanOrEqual(1);
+    expect(await t.paper.position(SYMBOL)).toBe('0');
+    // B sized after A's order was final: nothing left to close, and it sent nothing.
+    const second = await t.result(b.plan_id);
+    expect(second).toMatchObject({ state: 'DENIED', reason: 'no_position' });
+    expect(await t.paper.orderPosts(SYMBOL)).toHaveLength(2);
+    expect(await t.ledger(SYMBOL)).toBe('0');
+  });
 });
