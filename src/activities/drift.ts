@@ -21,7 +21,10 @@ interface LedgerView {
 }
 
 async function ledgerView(deps: DriftDeps): Promise<LedgerView> {
-  const [ledgers, inFlight] = await Promise.all([deps.store.ledgerSnapshots(deps.venueName), deps.store.allInFlightOrders(deps.venueName)]);
+  // Orders in flight first, then the ledger: a final booking that commits between the two reads shows in the
+  // ledger's version. Read the other way round (or concurrently), the booking could be missing from both.
+  const inFlight = await deps.store.allInFlightOrders(deps.venueName);
+  const ledgers = await deps.store.ledgerSnapshots(deps.venueName);
   const bySymbol = new Map<string, string[]>();
   for (const o of inFlight) bySymbol.set(o.symbol, [...(bySymbol.get(o.symbol) ?? []), o.clientOrderId]);
   return { ledgers: new Map(ledgers.map((l) => [l.symbol, { position: l.position, version: l.version }])), inFlight: bySymbol };
@@ -48,13 +51,13 @@ async function readExchange(deps: DriftDeps): Promise<ExchangeView> {
   return { markets, positions: await deps.venue.positions(), readAt };
 }
 
-/** Pauses the symbol for the drift unless it is paused at the symbol scope already; true when it is paused now. */
+/**
+ * Pauses the symbol for the drift unless the symbol itself is paused already (by a person or an earlier sweep:
+ * their pause is theirs, and a reconcile lifts only a pause the sweep set). True: the symbol is paused now.
+ */
 async function pauseFor(deps: DriftDeps, finding: DriftFinding): Promise<boolean> {
-  const current = await deps.store.isTradingPaused(finding.symbol);
-  if (current.paused && current.scope === finding.symbol) return true;
-  await deps.store.setTradingState({
+  await deps.store.pauseIfRunning({
     scope: finding.symbol,
-    state: 'paused',
     who: DRIFT_SWEEP_OPERATOR,
     why: `drift finding ${finding.findingId}: exchange ${finding.exchangeAmt} vs ledger ${finding.ledgerAmt} (diff ${finding.diff} > tolerance ${finding.tolerance}); \`permitctl reconcile ${finding.symbol}\` resumes it`,
   });

@@ -68,6 +68,7 @@ function storeOn(db: Db): Store {
     tradingState: () => trading.tradingState(db),
     isTradingPaused: (symbol, planId) => trading.isTradingPaused(db, symbol, planId),
     setTradingState: (c) => trading.setTradingState(db, c),
+    pauseIfRunning: (c) => trading.pauseIfRunning(db, c),
     tradingStateHistory: (limit) => trading.tradingStateHistory(db, limit),
   };
 }

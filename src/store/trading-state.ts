@@ -40,6 +40,20 @@ export async function setTradingState(db: Db, input: TradingStateChangeInput): P
   return db.transaction((tx) => setTradingStateIn(tx, c));
 }
 
+/**
+ * See Store.pauseIfRunning: pauses the scope unless its own state is paused already (whoever paused it keeps
+ * the pause, and only their resume or rule lifts it). Null when it was paused already.
+ */
+export async function pauseIfRunning(db: Db, input: Omit<TradingStateChangeInput, 'state'>): Promise<TradingStateChange | null> {
+  const c = parseInput('pauseIfRunning', changeSchema, { ...input, state: 'paused' });
+  return db.transaction(async (tx) => {
+    await tx.query(`INSERT INTO trading_state (scope, state, changed_at) VALUES ($1, 'running', ${NOW_MS}) ON CONFLICT (scope) DO NOTHING`, [c.scope]);
+    const current = await queryExactlyOne<{ state: TradingMode }>(tx, 'SELECT state FROM trading_state WHERE scope = $1 FOR UPDATE', [c.scope]);
+    if (current.state === 'paused') return null;
+    return setTradingStateIn(tx, c);
+  });
+}
+
 /** The change, inside the caller's transaction. */
 export async function setTradingStateIn(tx: Queryable, input: TradingStateChangeInput): Promise<TradingStateChange> {
   const c = parseInput('setTradingState', changeSchema, input);

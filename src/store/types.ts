@@ -271,6 +271,8 @@ export interface Store {
   /** Paused globally, for the symbol, or for the plan when `planId` is given. */
   isTradingPaused(symbol: string, planId?: string): Promise<PauseStatus>;
   setTradingState(c: TradingStateChangeInput): Promise<TradingStateChange>;
+  /** Pauses the scope unless its own row is paused already (by anyone); null then. One transaction: no pause is overwritten. */
+  pauseIfRunning(c: Omit<TradingStateChangeInput, 'state'>): Promise<TradingStateChange | null>;
   tradingStateHistory(limit?: number): Promise<TradingStateChange[]>;
 }
 

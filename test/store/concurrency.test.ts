@@ -172,6 +172,26 @@ describe.each(backends)('plans of one symbol on $name', (backend) => {
       expect(otherSynced).toMatchObject({ ok: true, resumed: null, resolvedFindings: 1 });
       expect(await store.isTradingPaused(other)).toMatchObject({ paused: true, scope: other });
     });
+
+    it("the sweep's pause never overwrites a person's (even under a global pause), so a reconcile cannot lift theirs", async () => {
+      const symbol = newSymbol();
+      const global = await store.tradingState();
+      await store.setTradingState({ scope: symbol, state: 'paused', who: 'bob', why: 'looking into it' });
+      await store.setTradingState({ scope: 'global', state: 'paused', who: 'carol', why: 'venue maintenance' });
+      try {
+        expect(await store.pauseIfRunning({ scope: symbol, who: DRIFT_SWEEP_OPERATOR, why: 'drift finding' })).toBeNull();
+        await store.syncLedger(syncInput(symbol, '1', (await store.ledgerSnapshot(VENUE, symbol)).version));
+        expect((await store.tradingStateHistory(5)).filter((c) => c.scope === symbol).map((c) => [c.who, c.state])).toEqual([['bob', 'paused']]);
+        const fresh = newSymbol();
+        const [a, b] = await Promise.all([
+          store.pauseIfRunning({ scope: fresh, who: DRIFT_SWEEP_OPERATOR, why: 'drift finding' }),
+          second.pauseIfRunning({ scope: fresh, who: DRIFT_SWEEP_OPERATOR, why: 'drift finding' }),
+        ]);
+        expect([a, b].filter((c) => c !== null)).toHaveLength(1);
+      } finally {
+        await store.setTradingState({ scope: 'global', state: global.global, who: 'carol', why: 'maintenance over' });
+      }
+    });
   });
 
   const drift = (symbol: string, exchangeAmt: string, ledgerAmt: string, sweepId = 'sweep-1'): DriftInput => ({
