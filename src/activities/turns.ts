@@ -30,6 +30,10 @@ async function isClosed(deps: TurnDeps, turn: SymbolTurn): Promise<string | null
   return run.closed ? run.status : null;
 }
 
+function isEarlierRunOfThisPlan(turn: SymbolTurn, run: { workflowId: string; runId: string }): boolean {
+  return turn.workflowId === run.workflowId && turn.runId !== run.runId;
+}
+
 function staleReason(turn: SymbolTurn, status: string, by: string): string {
   return `holder_closed: run ${turn.runId} of ${turn.workflowId} is ${status}; released for plan ${by}`;
 }
@@ -54,7 +58,11 @@ export async function takeTurn(deps: TurnDeps, { plan, checkHolder }: TurnReques
 /** See PlanActivities.releaseTurn: a next holder whose run has closed is released in turn, so the one told is alive. */
 export async function releaseTurn(deps: TurnDeps, { plan, reason }: TurnReleaseInput): Promise<TurnReleaseResult> {
   const run = currentRun('releaseTurn');
-  const release = await deps.store.releaseTurn({ runId: run.runId, venue: deps.venueName, symbol: plan.symbol }, reason);
+  let release = await deps.store.releaseTurn({ runId: run.runId, venue: deps.venueName, symbol: plan.symbol }, reason);
+  // After a reset to a point past its takeTurn, the turn this plan holds is queued under its earlier run.
+  for (let i = 0; release.released === null && release.next !== null && isEarlierRunOfThisPlan(release.next, run) && i < MAX_STALE_RELEASES; i++) {
+    release = await deps.store.releaseTurnOf(release.next.seq, `${reason} (queued by its earlier run ${release.next.runId})`);
+  }
   let next = release.next;
   for (let i = 0; next !== null && i < MAX_STALE_RELEASES; i++) {
     // A failed lookup only means the next holder is told without being checked: it finds out itself.

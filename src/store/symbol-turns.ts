@@ -26,7 +26,7 @@ export async function takeTurn(db: Db, input: TurnRequest): Promise<TurnAnswer> 
     if (mine !== undefined && (mine.venue !== r.venue || mine.symbol !== r.symbol)) {
       throw new Error(`workflow run ${r.runId} already queues for ${mine.venue}/${mine.symbol}, not ${r.venue}/${r.symbol}`);
     }
-    mine ??= await insertTurn(tx, r);
+    mine ??= (await adoptEarlierRun(tx, r)) ?? (await insertTurn(tx, r));
     const head = (await headOf(tx, r.venue, r.symbol))!;
     if (head.seq === mine.seq) {
       const granted = mine.grantedAt === null ? await markGranted(tx, mine.seq) : mine;
@@ -107,6 +107,21 @@ async function headOf(q: Queryable, venueId: string, sym: string): Promise<Symbo
 
 async function openTurnOfRun(q: Queryable, runId: string): Promise<SymbolTurn | undefined> {
   const row = await queryOne<TurnRow>(q, `SELECT ${TURN_COLUMNS} FROM symbol_turns WHERE run_id = $1 AND released_at IS NULL`, [runId]);
+  return row && toTurn(row);
+}
+
+/**
+ * A newer run of the same workflow (a reset) takes over its earlier run's place in the queue, and the turn if
+ * that one held it: one run of a workflow id runs at a time, and the plan is the same.
+ */
+async function adoptEarlierRun(tx: Queryable, r: z.output<typeof requestSchema>): Promise<SymbolTurn | undefined> {
+  const row = await queryOne<TurnRow>(
+    tx,
+    `UPDATE symbol_turns SET run_id = $4
+     WHERE seq = (SELECT seq FROM symbol_turns WHERE venue = $1 AND symbol = $2 AND workflow_id = $3 AND released_at IS NULL ORDER BY seq LIMIT 1)
+     RETURNING ${TURN_COLUMNS}`,
+    [r.venue, r.symbol, r.workflowId, r.runId],
+  );
   return row && toTurn(row);
 }
 

@@ -10,7 +10,7 @@ import type { ChainState } from '../../src/domain/chain.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { startPlanWorkflow } from '../../src/intake/start-plan.js';
 import { freePort } from '../../src/runtime/ports.js';
-import { DEFAULT_CHAIN_POLICY } from '../../src/workflows/definitions.js';
+import { DEFAULT_CHAIN_POLICY, turnSignal } from '../../src/workflows/definitions.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';
 import { runCli, type WorkerProcess } from '../support/processes.js';
 import { metricSum, startWorkerFixture, waitFor, type WorkerFixture } from '../workers/fixture.js';
@@ -18,7 +18,8 @@ import { metricSum, startWorkerFixture, waitFor, type WorkerFixture } from '../w
 const TWO = 'TWOATONCEUSDT';
 const FIVE = 'FIVEATONCEUSDT';
 const WAIT = 'WAITTURNUSDT';
-const SYMBOLS = [TWO, FIVE, WAIT];
+const RESET = 'RESETTURNUSDT';
+const SYMBOLS = [TWO, FIVE, WAIT, RESET];
 
 describe('plans of one symbol at once, on two worker processes', () => {
   let fx: WorkerFixture;
@@ -113,5 +114,49 @@ describe('plans of one symbol at once, on two worker processes', () => {
     expect(rb.events.find((e) => e.kind === 'turn_granted')?.waited_ms).toBeGreaterThan(1_000);
     const after = await Promise.all(metricsPorts.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
     expect(after.reduce((n, text) => n + metricSum(text, 'permit_chain_turn_wait_count', { symbol: WAIT }), 0)).toBe(1);
+  });
+  it('a reset plan keeps its turn: the plan behind it is not let through when the old run closes', async () => {
+    await fx.paper.setPosition(RESET, '0.5'); // ledger 1: A is denied by P3.3 and holds the turn while it awaits a reconcile
+    const policy = { ...DEFAULT_CHAIN_POLICY, orderAttemptTimeoutMs: 5000, turnCheckSeconds: 1 };
+    const a = newPlan(RESET, 'PARTIAL_50', 'reset-a');
+    const b = newPlan(RESET, 'PARTIAL_50', 'reset-b');
+    await startPlanWorkflow(fx.client, a, { taskQueue: queues[0]!, policy });
+    await waitForChain(fx.client, a.plan_id, (s) => s.stage === 'awaiting_reconcile', 'A awaiting a reconcile');
+    await startPlanWorkflow(fx.client, b, { taskQueue: queues[1]!, policy });
+    await waitForChain(fx.client, b.plan_id, (s) => s.stage === 'waiting_turn', 'B waiting for its turn');
+
+    // An operator resets A to a point after it took its turn and its permits: the old run is TERMINATED and a
+    // new run carries on from the same history, holding the same turn. (A no-op signal makes a workflow task
+    // after the one that took the turn, so the reset keeps that one.)
+    const workflowId = `plan-${a.plan_id}`;
+    const oldRun = (await fx.client.workflow.getHandle(workflowId).describe()).runId;
+    const completedTasks = async () => ((await fx.client.workflow.getHandle(workflowId, oldRun).fetchHistory()).events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes);
+    const before = (await completedTasks()).length;
+    await fx.client.workflow.getHandle(workflowId, oldRun).signal(turnSignal, { from_plan_id: 'test' });
+    const tasks = await waitFor('a workflow task after the signal', async () => {
+      const t = await completedTasks();
+      return t.length > before ? t : null;
+    }, 20_000, 100);
+    const reset = await fx.client.workflowService.resetWorkflowExecution({
+      namespace: fx.client.options.namespace,
+      workflowExecution: { workflowId, runId: oldRun },
+      workflowTaskFinishEventId: tasks[tasks.length - 1]!.eventId,
+      reason: 'test: reset while holding the turn',
+      requestId: `reset-${a.plan_id}`,
+    });
+    expect(reset.runId).not.toBe(oldRun);
+    await waitForChain(fx.client, a.plan_id, (s) => s.stage === 'awaiting_reconcile', 'the new run of A awaiting a reconcile');
+    // B checks the holder every second: the old run is closed but its plan is not, so B keeps waiting.
+    await new Promise((r) => setTimeout(r, 4_000));
+    const stillWaiting = await waitForChain(fx.client, b.plan_id, () => true, 'B');
+    expect(stillWaiting).toMatchObject({ stage: 'waiting_turn', permits: { governor: null } });
+    expect(stillWaiting.events.some((e) => e.kind === 'turn_freed')).toBe(false);
+
+    await runCli(['reconcile', RESET, '--reason', 'test'], fx.workerEnv());
+    const [ra, rb] = await Promise.all([planResult(fx.client, a.plan_id), planResult(fx.client, b.plan_id)]);
+    // A plan id runs once: the reset run is refused at its next permit (duplicate_plan) and passes the turn on.
+    expect([ra.state, ra.reason, rb.state]).toEqual(['DENIED', 'duplicate_plan', 'EXECUTED']);
+    expect(await soldQuantities(RESET)).toEqual(['0.25']);
+    expect(await fx.store.openTurns('paper', RESET)).toEqual([]);
   });
 });

@@ -81,6 +81,18 @@ describe.each(backends)('plans of one symbol on $name', (backend) => {
       await store.releaseTurn(waiting, 'done');
     });
 
+    it("a newer run of the same workflow (a reset) takes over its earlier run's place and turn, not a place at the back", async () => {
+      const symbol = newSymbol();
+      const [holder, waiting] = [run(symbol), run(symbol)];
+      const held = await store.takeTurn(holder);
+      await store.takeTurn(waiting);
+      const resetRun = { ...holder, runId: `${holder.runId}-reset` };
+      expect(await store.takeTurn(resetRun)).toMatchObject({ granted: true, turn: { seq: held.turn.seq, runId: resetRun.runId } });
+      expect(await store.takeTurn(waiting)).toMatchObject({ granted: false, holder: { runId: resetRun.runId } });
+      expect(await store.releaseTurn(resetRun, 'done')).toMatchObject({ released: { seq: held.turn.seq }, next: { planId: waiting.planId } });
+      await store.releaseTurn(waiting, 'done');
+    });
+
     it('a run queues for one symbol at a time', async () => {
       const r = run(newSymbol());
       await store.takeTurn(r);
