@@ -2,9 +2,10 @@
 // exchange position, a comparison for each symbol that was quiet meanwhile, the findings recorded and, with
 // DRIFT_ACTION=pause, the symbol paused until an operator reconciles it.
 import { compareDrift, DRIFT_SWEEP_OPERATOR, sweepCandidates, whyBusy, type DriftActionSetting, type LedgerSide } from '../domain/drift.js';
-import type { Position, Venue } from '../exchange/venue.js';
+import { workflowIdForPlan } from '../domain/plan-ids.js';
+import type { OrderReport, Position, Venue } from '../exchange/venue.js';
 import type { DriftFinding, Store } from '../store/index.js';
-import type { DriftReport, DriftReportRequest, DriftSweepRequest, DriftSweepResult } from './types.js';
+import type { DriftReport, DriftReportRequest, DriftSweepRequest, DriftSweepResult, WorkflowRuns } from './types.js';
 
 export interface DriftDeps {
   venue: Venue;
@@ -13,6 +14,48 @@ export interface DriftDeps {
   now: () => number;
   toleranceFor: (symbol: string) => string;
   action: DriftActionSetting;
+  /** Without it, orders in flight of closed plans are not settled by the sweep (their symbols stay busy). */
+  workflowRuns?: WorkflowRuns | undefined;
+}
+
+const FINAL_STATUSES: ReadonlyArray<OrderReport['status']> = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
+/** Orphan look-ups one sweep makes at most (each is a Temporal call and an exchange call). */
+const MAX_ORPHAN_LOOKUPS = 20;
+
+type Orphan = NonNullable<DriftSweepResult['orphans']>[number];
+
+/**
+ * An order counted in flight whose plan has closed has nobody to book the rest of it: the sweep looks it up
+ * and, once the exchange calls it final, books what it executed as final. Until then its symbol stays busy
+ * for the sweep and fenced for reconciles, which is the safe side.
+ */
+async function settleOrphans(deps: DriftDeps): Promise<Orphan[]> {
+  if (deps.workflowRuns === undefined) return [];
+  const orphans: Orphan[] = [];
+  const placed = (await deps.store.allInFlightOrders(deps.venueName)).filter((o) => o.outcome === 'placed');
+  for (const o of placed.slice(0, MAX_ORPHAN_LOOKUPS)) {
+    const plan = await deps.workflowRuns.status(workflowIdForPlan(o.planId)).catch(() => null);
+    if (plan === null || !plan.closed) continue;
+    const entry = { symbol: o.symbol, plan_id: o.planId, client_order_id: o.clientOrderId };
+    let report: OrderReport | null;
+    try {
+      report = await deps.venue.findOrder(o.symbol, o.clientOrderId);
+    } catch (err) {
+      orphans.push({ ...entry, settled: false, status: null, executed: null, why: `plan ${plan.status}; the look-up failed: ${errorText(err)}` });
+      continue;
+    }
+    if (report === null || !FINAL_STATUSES.includes(report.status)) {
+      const why = report === null ? 'the exchange does not know the order (reconcile the symbol once it is known to be final)' : `the order is still ${report.status}`;
+      orphans.push({ ...entry, settled: false, status: report?.status ?? null, executed: report?.filledQty ?? null, why: `plan ${plan.status}; ${why}` });
+      continue;
+    }
+    await deps.store.bookFill({
+      venue: deps.venueName, symbol: o.symbol, planId: o.planId, clientOrderId: o.clientOrderId, exchangeOrderId: report.exchangeOrderId,
+      side: report.side, qty: report.filledQty, price: report.avgPrice, filledAt: new Date(report.updatedAt).toISOString(), final: { status: report.status },
+    });
+    orphans.push({ ...entry, settled: true, status: report.status, executed: report.filledQty, why: null });
+  }
+  return orphans;
 }
 
 interface LedgerView {
@@ -68,6 +111,8 @@ async function pauseFor(deps: DriftDeps, finding: DriftFinding): Promise<boolean
 export async function sweepDrift(deps: DriftDeps, { sweepId }: DriftSweepRequest): Promise<DriftSweepResult> {
   const startedAt = new Date(deps.now()).toISOString();
   const result: DriftSweepResult = { sweep_id: sweepId, checked: 0, drifted: [], busy: [], unreadable: [], error: null, agreeing_again: [] };
+  const orphans = await settleOrphans(deps);
+  if (orphans.length > 0) result.orphans = orphans;
   const before = await ledgerView(deps);
   let exchange: ExchangeView;
   try {

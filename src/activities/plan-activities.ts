@@ -170,7 +170,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       }
     },
   };
-  const driftDeps: drift.DriftDeps = { venue, store, venueName: settings.venueName, now, toleranceFor: toleranceOf, action: settings.driftAction };
+  const driftDeps: drift.DriftDeps = { venue, store, venueName: settings.venueName, now, toleranceFor: toleranceOf, action: settings.driftAction, workflowRuns: deps.workflowRuns };
 
   return {
     issueGovernorPermit,

@@ -132,6 +132,11 @@ export interface DriftSweepResult {
   error: string | null;
   /** Open findings resolved because exchange and ledger agree again. */
   agreeing_again: string[];
+  /**
+   * Orders still counted in flight whose plan has closed (terminated, or ended before the order was final):
+   * looked up on the exchange and, once final, booked as final by the sweep; otherwise why not.
+   */
+  orphans?: Array<{ symbol: string; plan_id: string; client_order_id: string; settled: boolean; status: string | null; executed: string | null; why: string | null }>;
 }
 
 export interface DriftReportRequest {
@@ -165,7 +170,8 @@ export interface DriftReport {
 /** Asks Temporal about a workflow run (the turn of a plan whose run closed without releasing it). */
 export interface WorkflowRuns {
   /** closed: the run is no longer running (or Temporal no longer knows it). Throws when Temporal cannot answer. */
-  status(workflowId: string, runId: string): Promise<{ closed: boolean; status: string }>;
+  /** Without runId: the workflow id's latest run. */
+  status(workflowId: string, runId?: string): Promise<{ closed: boolean; status: string }>;
 }
 
 export interface TradingStateRequest {

@@ -34,6 +34,11 @@ export function renderSweep(r: DriftSweepResult): string {
   for (const b of r.busy) lines.push(`  busy ${b.symbol}: ${b.why}`);
   for (const u of r.unreadable) lines.push(`  unreadable ${u.symbol}: ${u.error}`);
   for (const s of r.agreeing_again) lines.push(`  ${s}: exchange and ledger agree again (finding resolved)`);
+  for (const o of r.orphans ?? []) {
+    lines.push(o.settled
+      ? `  orphan ${o.symbol}: order ${o.client_order_id} of closed plan ${o.plan_id} is ${o.status} with ${o.executed} executed: booked as final`
+      : `  orphan ${o.symbol}: order ${o.client_order_id} of closed plan ${o.plan_id} still counted in flight: ${o.why}`);
+  }
   return lines.join('\n');
 }
 

@@ -22,6 +22,7 @@ export function temporalWorkflowRuns(client: Client): WorkflowRuns {
     status: async (workflowId, runId) => {
       const run = await statusOf(client, workflowId, runId);
       if (!CLOSED_STATUSES.has(run)) return { closed: false, status: run };
+      if (runId === undefined) return { closed: true, status: run };
       // A reset (or any newer run of the workflow id) carries the plan on, with the turn its history took:
       // the run named in the queue has closed, but its plan has not.
       const latest = await statusOf(client, workflowId, undefined);

@@ -63,6 +63,7 @@ function sweepMarkdown(r: DriftSweepResult): string {
     ...r.drifted.map((d) => `| ${d.symbol} | drift${d.new ? ' (new)' : ''}${d.paused ? ', paused' : ''} | exchange ${d.exchange_amt} vs ledger ${d.ledger_amt} (diff ${d.diff} > ${d.tolerance}), finding ${d.finding_id} |`),
     ...r.busy.map((b) => `| ${b.symbol} | busy | ${b.why} |`),
     ...r.unreadable.map((u) => `| ${u.symbol} | unreadable | ${u.error.replace(/\|/g, '/')} |`),
+    ...(r.orphans ?? []).map((o) => `| ${o.symbol} | ${o.settled ? 'orphan booked' : 'orphan open'} | order ${o.client_order_id} of closed plan ${o.plan_id}: ${o.settled ? `${o.status}, ${o.executed} executed, booked as final` : (o.why ?? '').replace(/\|/g, '/')} |`),
   ];
   return rows.length === 0 ? head : [head, '', '| Symbol | Result | Detail |', '|---|---|---|', ...rows].join('\n');
 }

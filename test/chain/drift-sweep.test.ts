@@ -4,7 +4,7 @@
 // flight, recorded for good, counted in /metrics, listed by `permitctl drift`, and pauses the symbol until an
 // operator reconciles it; a sweep that cannot read the exchange says so and never takes it as flat.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DriftReport } from '../../src/activities/types.js';
+import type { DriftReport, DriftSweepResult } from '../../src/activities/types.js';
 import { freePort } from '../../src/runtime/ports.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';
 import { runCli, type WorkerProcess } from '../support/processes.js';
@@ -12,6 +12,7 @@ import { metricSum, startWorkerFixture, waitFor, type WorkerFixture } from '../w
 
 const DRIFTED = 'DRIFTUSDT';
 const STEADY = 'STEADYUSDT';
+const ORPHAN = 'ORPHANUSDT';
 
 describe('the drift sweep', { timeout: 180_000 }, () => {
   let fx: WorkerFixture;
@@ -22,8 +23,8 @@ describe('the drift sweep', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     fx = await startWorkerFixture({
       prefix: 'drift',
-      markets: [DRIFTED, STEADY].map((symbol) => ({ symbol, position: '1', markPrice: '100' })),
-      ledger: { [DRIFTED]: '1', [STEADY]: '1' },
+      markets: [DRIFTED, STEADY, ORPHAN].map((symbol) => ({ symbol, position: '1', markPrice: '100' })),
+      ledger: { [DRIFTED]: '1', [STEADY]: '1', [ORPHAN]: '1' },
     });
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -47,7 +48,7 @@ describe('the drift sweep', { timeout: 180_000 }, () => {
     expect(scheduled.code, scheduled.stderr).toBe(0);
     expect(scheduled.stdout).toMatch(/^created the drift sweep Schedule permit-chain-drift-sweep: every 1 s on task queue permit-chain-drift$/m);
     // Quiet sweeps first: nothing drifted, both symbols compared.
-    await waitFor('a sweep that compared both symbols', async () => (await fx.store.driftSweeps(5)).find((s) => s.checked === 2 && s.error === null), 30_000, 250);
+    await waitFor('a sweep that compared both symbols', async () => (await fx.store.driftSweeps(5)).find((s) => s.checked === 3 && s.error === null), 30_000, 250);
     expect(await fx.store.driftFindings({})).toEqual([]);
 
     await fx.paper.setPosition(DRIFTED, '3'); // a manual trade nobody booked
@@ -85,7 +86,7 @@ describe('the drift sweep', { timeout: 180_000 }, () => {
     // The held plan is told at once and trades on the reconciled position: 3 → 1.5.
     expect(await planResult(fx.client, plan.plan_id)).toMatchObject({ state: 'EXECUTED', order: { filled_qty: 1.5 } });
     const planEnded = Date.now();
-    const later = await waitFor('a sweep after the plan', async () => (await fx.store.driftSweeps(5)).find((s) => Date.parse(s.startedAt) > planEnded && s.checked === 2), 20_000, 200);
+    const later = await waitFor('a sweep after the plan', async () => (await fx.store.driftSweeps(5)).find((s) => Date.parse(s.startedAt) > planEnded && s.checked === 3), 20_000, 200);
     expect(later.drifted, JSON.stringify(await fx.store.driftFindings({}))).toBe(0);
     expect(await fx.store.driftFindings({ openOnly: true })).toEqual([]);
   });
@@ -107,5 +108,32 @@ describe('the drift sweep', { timeout: 180_000 }, () => {
     } finally {
       await fx.paper.clearFaults();
     }
+  });
+  it('an order left open by a terminated plan is followed by the sweep and booked as final once the exchange says so', async () => {
+    const sweep = async (): Promise<DriftSweepResult> => {
+      const out = await runCli(['drift-sweep', '--json'], env);
+      expect(out.code, out.stderr).toBe(0);
+      return JSON.parse(out.stdout) as DriftSweepResult;
+    };
+    await fx.paper.addFault({ method: 'POST', path: '/fapi/v1/order', count: 1, action: { type: 'partial_fill', ratio: 0.4, restAfterMs: 6_000 } });
+    const plan = newPlan(ORPHAN, 'PARTIAL_50', 'orphan'); // sells 0.5: 0.2 at once, 0.3 six seconds later
+    await fx.submit(plan);
+    await waitForChain(fx.client, plan.plan_id, (s) => s.stage === 'booking' && s.events.some((e) => e.kind === 'fill_booked'), 'the partial fill booked');
+    await fx.client.workflow.getHandle(`plan-${plan.plan_id}`).terminate('test: an operator terminates a plan whose order is open');
+    expect(await fx.store.ledgerPosition('paper', ORPHAN)).toBe('0.8');
+
+    const open = await sweep();
+    expect(open.orphans).toEqual([expect.objectContaining({ symbol: ORPHAN, plan_id: plan.plan_id, settled: false, status: 'PARTIALLY_FILLED', why: expect.stringMatching(/^plan TERMINATED; the order is still PARTIALLY_FILLED/) })]);
+    expect(open.busy).toEqual([expect.objectContaining({ symbol: ORPHAN, why: expect.stringMatching(/^order in flight/) })]);
+
+    await waitFor('the rest of the order executed', async () => (await fx.paper.position(ORPHAN)) === '0.5', 20_000, 200);
+    const settled = await sweep();
+    expect(settled.orphans).toEqual([expect.objectContaining({ symbol: ORPHAN, settled: true, status: 'FILLED', executed: '0.5' })]);
+    expect(settled.busy.map((b) => b.symbol)).not.toContain(ORPHAN);
+    expect(settled.drifted.map((d) => d.symbol)).not.toContain(ORPHAN);
+    expect(await fx.store.ledgerPosition('paper', ORPHAN)).toBe('0.5');
+    expect(await fx.store.allInFlightOrders('paper')).toEqual([]);
+    // Once booked it is no orphan any more.
+    expect((await sweep()).orphans).toBeUndefined();
   });
 });
