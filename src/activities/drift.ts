@@ -45,7 +45,7 @@ async function settleOrphans(deps: DriftDeps): Promise<Orphan[]> {
       continue;
     }
     if (report === null || !FINAL_STATUSES.includes(report.status)) {
-      const why = report === null ? 'the exchange does not know the order (reconcile the symbol once it is known to be final)' : `the order is still ${report.status}`;
+      const why = report === null ? "the exchange does not know the order: check the exchange's order history; the symbol's reconciles stay fenced until it is booked as final" : `the order is still ${report.status}`;
       orphans.push({ ...entry, settled: false, status: report?.status ?? null, executed: report?.filledQty ?? null, why: `plan ${plan.status}; ${why}` });
       continue;
     }
