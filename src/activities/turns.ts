@@ -51,14 +51,17 @@ export async function takeTurn(deps: TurnDeps, { plan, checkHolder }: TurnReques
     releasedStale.push(answer.holder.planId);
     answer = await deps.store.takeTurn(request);
   }
-  if (answer.granted) return { granted: true, since: answer.turn.grantedAt ?? answer.turn.requestedAt, released_stale: releasedStale };
-  return { granted: false, holder: holderOf(answer.holder), ahead: answer.ahead, released_stale: releasedStale };
+  const seq = answer.turn.seq;
+  if (answer.granted) return { granted: true, since: answer.turn.grantedAt ?? answer.turn.requestedAt, released_stale: releasedStale, seq };
+  return { granted: false, holder: holderOf(answer.holder), ahead: answer.ahead, released_stale: releasedStale, seq };
 }
 
 /** See PlanActivities.releaseTurn: a next holder whose run has closed is released in turn, so the one told is alive. */
-export async function releaseTurn(deps: TurnDeps, { plan, reason }: TurnReleaseInput): Promise<TurnReleaseResult> {
+export async function releaseTurn(deps: TurnDeps, { plan, reason, seq }: TurnReleaseInput): Promise<TurnReleaseResult> {
   const run = currentRun('releaseTurn');
-  let release = await deps.store.releaseTurn({ runId: run.runId, venue: deps.venueName, symbol: plan.symbol }, reason);
+  let release = seq === undefined
+    ? await deps.store.releaseTurn({ runId: run.runId, venue: deps.venueName, symbol: plan.symbol }, reason)
+    : await deps.store.releaseTurnOf(seq, reason, plan.plan_id);
   // After a reset to a point past its takeTurn, the turn this plan holds is queued under its earlier run.
   for (let i = 0; release.released === null && release.next !== null && isEarlierRunOfThisPlan(release.next, run) && i < MAX_STALE_RELEASES; i++) {
     release = await deps.store.releaseTurnOf(release.next.seq, `${reason} (queued by its earlier run ${release.next.runId})`);

@@ -100,14 +100,17 @@ export interface TurnHolderInfo {
   since: string | null;
 }
 
+/** `seq`: the plan's row in its symbol's queue (absent in histories recorded before it was returned). */
 export type TurnState =
-  | { granted: true; since: string; released_stale: string[] }
+  | { granted: true; since: string; released_stale: string[]; seq?: number }
   /** `ahead` plans (the holder included) come before this one. */
-  | { granted: false; holder: TurnHolderInfo; ahead: number; released_stale: string[] };
+  | { granted: false; holder: TurnHolderInfo; ahead: number; released_stale: string[]; seq?: number };
 
 export interface TurnReleaseInput {
   plan: Plan;
   reason: string;
+  /** The queue row the plan's last takeTurn answered with: released by it, so a late retry cannot release a newer one. */
+  seq?: number;
 }
 
 export interface TurnReleaseResult {

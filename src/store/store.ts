@@ -57,7 +57,7 @@ function storeOn(db: Db): Store {
     allInFlightOrders: (venue) => attempts.inFlightOrders(db, venue, null, null),
     takeTurn: (t) => turns.takeTurn(db, t),
     releaseTurn: (q, reason) => turns.releaseTurn(db, q, reason),
-    releaseTurnOf: (seq, reason) => turns.releaseTurnOf(db, seq, reason),
+    releaseTurnOf: (seq, reason, ofPlan) => turns.releaseTurnOf(db, seq, reason, ofPlan),
     openTurns: (venue, symbol) => turns.openTurns(db, venue, symbol),
     turnsOfPlan: (planId) => turns.turnsOfPlan(db, planId),
     recordDrift: (d) => drift.recordDrift(db, d),

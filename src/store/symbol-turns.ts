@@ -56,11 +56,12 @@ export async function releaseTurn(db: Db, q: { runId: string; venue: string; sym
  * See Store.releaseTurnOf: releases the turn row `seq` if it is still open (a holder whose run has closed
  * without releasing it), and answers the new head.
  */
-export async function releaseTurnOf(db: Db, seq: number, reason: string): Promise<TurnRelease> {
-  parseInput('releaseTurnOf', z.object({ seq: z.number().int().positive(), reason: text }), { seq, reason });
+export async function releaseTurnOf(db: Db, seq: number, reason: string, ofPlan?: string): Promise<TurnRelease> {
+  parseInput('releaseTurnOf', z.object({ seq: z.number().int().positive(), reason: text, ofPlan: planId.optional() }), { seq, reason, ofPlan });
   const row = await queryOne<TurnRow>(db, `SELECT ${TURN_COLUMNS} FROM symbol_turns WHERE seq = $1`, [seq]);
   if (row === undefined) throw new Error(`symbol turn ${seq} does not exist`);
   const turn = toTurn(row);
+  if (ofPlan !== undefined && turn.planId !== ofPlan) throw new Error(`symbol turn ${seq} is plan ${turn.planId}'s, not plan ${ofPlan}'s`);
   if (turn.releasedAt !== null) return { released: null, next: await headOf(db, turn.venue, turn.symbol) };
   return releaseIn(db, turn, reason);
 }

@@ -253,8 +253,8 @@ export interface Store {
    * woken; when nothing of the run is open any more, the head as it is (a repeated release wakes it again).
    */
   releaseTurn(q: { runId: string; venue: string; symbol: string }, reason: string): Promise<TurnRelease>;
-  /** Releases turn row `seq` for a holder that can no longer do it (its run closed). */
-  releaseTurnOf(seq: number, reason: string): Promise<TurnRelease>;
+  /** Releases turn row `seq`: for a holder that can no longer do it (its run closed), or by its own plan (`ofPlan`, checked). */
+  releaseTurnOf(seq: number, reason: string, ofPlan?: string): Promise<TurnRelease>;
   /** Open turn rows (holders and waiters), of one symbol or all, holder first. */
   openTurns(venue: string, symbol?: string): Promise<SymbolTurn[]>;
   turnsOfPlan(planId: string): Promise<SymbolTurn[]>;

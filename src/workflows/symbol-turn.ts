@@ -12,6 +12,8 @@ type TurnSteps = LocalActivityInterfaceFor<Pick<PlanActivities, 'takeTurn' | 're
 export class SymbolTurnKeeper {
   #queued = false;
   #held = false;
+  /** The plan's row in the queue, from the last take (undefined in histories from before takes answered it). */
+  #seq: number | undefined = undefined;
   #wakeUps = 0;
 
   constructor(
@@ -43,6 +45,7 @@ export class SymbolTurnKeeper {
         [{ plan: this.plan, checkHolder }],
       );
       this.#queued = true;
+      this.#seq = turn.seq;
       this.noteFreed(turn);
       if (turn.granted) {
         this.granted(turn.since, waitingFor === null ? null : Date.now() - waitingSince);
@@ -67,10 +70,11 @@ export class SymbolTurnKeeper {
     if (!this.#queued) return;
     const released = await this.steps.releaseTurn.executeWithOptions(
       { ...this.options, summary: `Release the turn on ${this.plan.symbol}: ${reason}` },
-      [{ plan: this.plan, reason }],
+      [{ plan: this.plan, reason, ...(this.#seq === undefined ? {} : { seq: this.#seq }) }],
     );
     this.#queued = false;
     this.#held = false;
+    this.#seq = undefined;
     this.chain.state.turn = { state: 'released', waiting_for: null, ahead: null, since: new Date(Date.now()).toISOString() };
     const next = released.next;
     if (next === null) return;

@@ -93,6 +93,21 @@ describe.each(backends)('plans of one symbol on $name', (backend) => {
       await store.releaseTurn(waiting, 'done');
     });
 
+    it("a late retry of a release by its row cannot release the plan's newer place, nor another plan's", async () => {
+      const symbol = newSymbol();
+      const [r, other] = [run(symbol), run(symbol)];
+      const first = await store.takeTurn(r);
+      await store.releaseTurnOf(first.turn.seq, 'held by a pause', r.planId);
+      const again = await store.takeTurn(r); // resumed: queues anew
+      expect(again.turn.seq).toBeGreaterThan(first.turn.seq);
+      expect(await store.releaseTurnOf(first.turn.seq, 'held by a pause (late retry)', r.planId)).toMatchObject({ released: null, next: { seq: again.turn.seq } });
+      expect(await store.openTurns(VENUE, symbol)).toEqual([expect.objectContaining({ seq: again.turn.seq, releasedAt: null })]);
+      await store.takeTurn(other);
+      await expect(store.releaseTurnOf(again.turn.seq, 'wrong plan', other.planId)).rejects.toThrow(/is plan .*'s, not plan/);
+      await store.releaseTurn(r, 'done');
+      await store.releaseTurn(other, 'done');
+    });
+
     it('a run queues for one symbol at a time', async () => {
       const r = run(newSymbol());
       await store.takeTurn(r);
