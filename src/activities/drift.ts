@@ -2,6 +2,7 @@
 // exchange position, a comparison for each symbol that was quiet meanwhile, the findings recorded and, with
 // DRIFT_ACTION=pause, the symbol paused until an operator reconciles it.
 import { compareDrift, DRIFT_SWEEP_OPERATOR, sweepCandidates, whyBusy, type DriftActionSetting, type LedgerSide } from '../domain/drift.js';
+import { FINAL_ORDER_STATUSES } from '../domain/order-protocol.js';
 import { workflowIdForPlan } from '../domain/plan-ids.js';
 import type { OrderReport, Position, Venue } from '../exchange/venue.js';
 import type { DriftFinding, Store } from '../store/index.js';
@@ -18,7 +19,6 @@ export interface DriftDeps {
   workflowRuns?: WorkflowRuns | undefined;
 }
 
-const FINAL_STATUSES: ReadonlyArray<OrderReport['status']> = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
 /** Orphan look-ups one sweep makes at most (each is a Temporal call and an exchange call). */
 const MAX_ORPHAN_LOOKUPS = 20;
 
@@ -44,7 +44,7 @@ async function settleOrphans(deps: DriftDeps): Promise<Orphan[]> {
       orphans.push({ ...entry, settled: false, status: null, executed: null, why: `plan ${plan.status}; the look-up failed: ${errorText(err)}` });
       continue;
     }
-    if (report === null || !FINAL_STATUSES.includes(report.status)) {
+    if (report === null || !FINAL_ORDER_STATUSES.includes(report.status)) {
       const why = report === null ? "the exchange does not know the order: check the exchange's order history; the symbol's reconciles stay fenced until it is booked as final" : `the order is still ${report.status}`;
       orphans.push({ ...entry, settled: false, status: report?.status ?? null, executed: report?.filledQty ?? null, why: `plan ${plan.status}; ${why}` });
       continue;

@@ -41,6 +41,7 @@ export async function syncLedger(deps: LedgerDeps, req: LedgerSyncRequest): Prom
     }
     const exchangeReadAt = new Date(deps.now() + (await deps.clockOffset())).toISOString();
     const pos = await deps.position(req.symbol);
+    const exchangeUpdatedAt = pos.updatedAt === null ? null : new Date(pos.updatedAt).toISOString();
     const outcome = await deps.store.syncLedger({
       venue: deps.venueName,
       symbol: req.symbol,
@@ -55,7 +56,7 @@ export async function syncLedger(deps: LedgerDeps, req: LedgerSyncRequest): Prom
       answers: req.answers ?? null,
       basedOnVersion: snapshot.version,
       exchangeReadAt,
-      exchangeUpdatedAt: pos.updatedAt === null ? null : new Date(pos.updatedAt).toISOString(),
+      exchangeUpdatedAt,
     });
     if (outcome.ok) {
       const a = outcome.adjustment;
@@ -65,7 +66,7 @@ export async function syncLedger(deps: LedgerDeps, req: LedgerSyncRequest): Prom
         delta: decimalNumber(a.delta),
         exchange_amt: decimalNumber(pos.amount),
         exchange_read_at: exchangeReadAt,
-        exchange_updated_at: pos.updatedAt === null ? null : new Date(pos.updatedAt).toISOString(),
+        exchange_updated_at: exchangeUpdatedAt,
         at: a.at,
         replayed: a.replayed,
         resumed: outcome.resumed !== null,

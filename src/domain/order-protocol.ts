@@ -81,3 +81,6 @@ export interface AttemptWindow {
 export function attemptSettlesAt(a: AttemptWindow, s: Pick<OrderTimingSettings, 'clockSkewBoundMs' | 'settleBoundMs'>): number {
   return a.exchangeTimestamp + a.recvWindowMs + s.clockSkewBoundMs + s.settleBoundMs;
 }
+
+/** Order statuses after which an order executes nothing more: its executed quantity is what it executed in the end. */
+export const FINAL_ORDER_STATUSES: readonly string[] = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];

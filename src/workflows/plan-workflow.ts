@@ -20,6 +20,7 @@ import type { BookedFill, PlanActivities, PlacedOrder } from '../activities/type
 import type { AnsweredDenial, ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
 import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
+import { FINAL_ORDER_STATUSES } from '../domain/order-protocol.js';
 import { clientOrderIdForPlan } from '../domain/plan-ids.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
 import { ChainRecorder } from './chain-recorder.js';
@@ -531,7 +532,6 @@ export async function planWorkflow(input: PlanWorkflowInput): Promise<ChainState
 
 const MAX_PAUSE_POLL_SECONDS = 600;
 const DEFAULT_TURN_CHECK_SECONDS = 30;
-const FINAL_ORDER_STATUSES = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
 const ORDER_FOLLOW_UP_MS = 1_000;
 const MIN_SETTLE_WAIT_MS = 100;
 const MAX_SETTLE_RETRY_MS = 60_000;
