@@ -20,7 +20,6 @@ import type { BookedFill, PlanActivities, PlacedOrder } from '../activities/type
 import type { AnsweredDenial, ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
 import { FailureTypes, NON_RETRYABLE_ORDER_FAILURES } from '../domain/failures.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
-import { FINAL_ORDER_STATUSES } from '../domain/order-protocol.js';
 import { clientOrderIdForPlan } from '../domain/plan-ids.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
 import { ChainRecorder } from './chain-recorder.js';
@@ -536,5 +535,7 @@ const ORDER_FOLLOW_UP_MS = 1_000;
 const MIN_SETTLE_WAIT_MS = 100;
 const MAX_SETTLE_RETRY_MS = 60_000;
 const SETTLE_FAILURE_EVENT_EVERY = 10;
+/** domain/order-protocol's FINAL_ORDER_STATUSES: the bundle takes only describe, failures and plan-ids from domain. */
+const FINAL_ORDER_STATUSES = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
 const MAX_ORDER_FOLLOW_UPS = 30;
 const MAX_ORDER_FOLLOW_UP_MS = 60_000;
