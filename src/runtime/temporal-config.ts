@@ -1,6 +1,7 @@
 // Where Temporal is and how to reach it, from the environment only (pods get it from a ConfigMap/Secret).
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
+import { secretFromEnv } from '../config/secrets.js';
 
 export interface TemporalConfig {
   /** host:port; null means "no cluster given": `up`/`demo` start the embedded dev server. */
@@ -12,12 +13,6 @@ export interface TemporalConfig {
 }
 
 export const DEFAULT_TASK_QUEUE = 'permit-chain';
-
-function fileOrValue(env: NodeJS.ProcessEnv, name: string): string | null {
-  const file = env[`${name}_FILE`];
-  if (file) return readFileSync(file, 'utf8').trim();
-  return env[name] || null;
-}
 
 function tlsFromEnv(env: NodeJS.ProcessEnv, apiKey: string | null): TLSConfig | boolean {
   const cert = env.TEMPORAL_TLS_CERT;
@@ -38,7 +33,7 @@ function tlsFromEnv(env: NodeJS.ProcessEnv, apiKey: string | null): TLSConfig | 
 }
 
 export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const apiKey = fileOrValue(env, 'TEMPORAL_API_KEY');
+  const apiKey = secretFromEnv(env, 'TEMPORAL_API_KEY') ?? null;
   return {
     address: env.TEMPORAL_ADDRESS || null,
     namespace: env.TEMPORAL_NAMESPACE || 'default',
