@@ -31,7 +31,7 @@ import type { ConcurrencyOptions } from './concurrency-options.js';
 import { computeFigures, safetyFailures, type AttemptRecord, type PermitExpiry, type SafetyFigures } from './figures.js';
 import { intBetween, pick, streamFor, weighted, type Random } from './random.js';
 import { cleanEnv, DEFAULT_CAMPAIGN_DATABASE_URL, displayUrl, dropCampaignSchema, newCampaignSchema, withPg } from './services.js';
-import { longPositionsScenario } from '../src/bench/markets.js';
+import { longPositionsScenario } from '../bench/markets.js';
 import { WorkerPool } from './workers.js';
 
 const VENUE = 'paper';

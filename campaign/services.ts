@@ -2,8 +2,8 @@
 // exchange's markets (big long positions, so that repeated partial closes never reach the minimum), and a
 // worker environment that inherits nothing chain-related from the shell.
 import { randomBytes } from 'node:crypto';
-import { longPositionsScenario } from '../src/bench/markets.js';
-import { displayUrl, withPg } from '../src/bench/services.js';
+import { longPositionsScenario } from '../bench/markets.js';
+import { displayUrl, withPg } from '../bench/services.js';
 
 export { displayUrl, withPg };
 

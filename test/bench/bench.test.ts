@@ -1,9 +1,9 @@
 // Keeps the benchmark's code path alive: the quick mode's steps at even smaller sizes, against a real
 // embedded stack. Asserts that every figure is there with a sane type, never a timing threshold.
 import { describe, expect, it } from 'vitest';
-import { benchOptions } from '../../src/bench/options.js';
-import { formatReport } from '../../src/bench/report.js';
-import { runBench, type BenchResult, type PhaseResult } from '../../src/bench/run.js';
+import { benchOptions } from '../../bench/options.js';
+import { formatReport } from '../../bench/report.js';
+import { runBench, type BenchResult, type PhaseResult } from '../../bench/run.js';
 
 const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 const numOrNull = (v: unknown) => v === null || isNum(v);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import protos from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { traceRows } from '../../src/cli/trace.js';
-import { countActions } from '../../src/bench/history.js';
+import { countActions } from '../../bench/history.js';
 import { PROJECT_ROOT } from '../../temporal/cli-path.js';
 
 const load = (file: string) => protos.temporal.api.history.v1.History.decode(readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'histories', file)));

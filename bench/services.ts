@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { stopChild } from '../../temporal/dev-server.js';
+import { stopChild } from '../temporal/dev-server.js';
 
-const PERMITCTL = fileURLToPath(new URL('../../bin/permitctl.js', import.meta.url));
+const PERMITCTL = fileURLToPath(new URL('../bin/permitctl.js', import.meta.url));
 
 /** The machine's PostgreSQL (BENCH_DATABASE_URL overrides it). */
 export const DEFAULT_BENCH_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';

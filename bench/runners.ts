@@ -2,11 +2,11 @@
 // baseline (the same activity functions, called in-process in the workflow's order, no Temporal).
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { PlanActivities } from '../activities/types.js';
-import type { ChainState } from '../domain/chain.js';
-import type { Plan } from '../domain/plan.js';
-import { startPlanWorkflow } from '../intake/start-plan.js';
-import type { ChainPolicy } from '../workflows/definitions.js';
+import type { PlanActivities } from '../src/activities/types.js';
+import type { ChainState } from '../src/domain/chain.js';
+import type { Plan } from '../src/domain/plan.js';
+import { startPlanWorkflow } from '../src/intake/start-plan.js';
+import type { ChainPolicy } from '../src/workflows/definitions.js';
 import type { PlanOutcome, PlanRunner } from './load.js';
 
 export function temporalRunner(client: Client, taskQueue: string, policy: ChainPolicy, eager: boolean): PlanRunner {

@@ -4,7 +4,7 @@
 // (a genuine reconcile_required_qty_mismatch), which is a different path from the one being timed.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Store } from '../store/index.js';
+import type { Store } from '../src/store/index.js';
 
 export const BENCH_POSITION = '1000';
 export const BENCH_MARK_PRICE = '10';

@@ -5,9 +5,9 @@
  * baseline, cost per plan and the worker's footprint, prints a table (or, with --json, only JSON on stdout).
  * Progress goes to stderr. See docs/benchmarks.md.
  */
-import { parseBenchArgs } from '../src/bench/options.js';
-import { formatReport } from '../src/bench/report.js';
-import { runBench } from '../src/bench/run.js';
+import { parseBenchArgs } from './options.js';
+import { formatReport } from './report.js';
+import { runBench } from './run.js';
 
 async function main(): Promise<void> {
   const opts = parseBenchArgs(process.argv.slice(2));

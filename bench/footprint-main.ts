@@ -1,7 +1,7 @@
 /**
  * The bench's footprint phase alone (a separate `permitctl worker` with N plans waiting for a reconcile),
  * without the latency and throughput phases, to iterate on the worker's memory:
- *   node --import tsx scripts/footprint.ts [--plans 150,1000] [--env KEY=VALUE]... [--on-settled CMD]
+ *   node --import tsx bench/footprint-main.ts [--plans 150,1000] [--env KEY=VALUE]... [--on-settled CMD]
  * Starts a headless dev server and the paper exchange, builds the workflow bundle, runs measureFootprint
  * once per plan count (a fresh worker each time) and prints one JSON line per run. `--env` is passed to
  * the worker only (e.g. NODE_OPTIONS=--max-semi-space-size=1, WORKER_MAX_CACHED_WORKFLOWS=20).
@@ -16,9 +16,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange } from '../src/exchange/paper/index.js';
 import { chainPolicyFromEnv } from '../src/runtime/chain-config.js';
-import { measureFootprint } from '../src/bench/footprint.js';
-import { benchEnv } from '../src/bench/run.js';
-import { benchSymbols, writeBenchScenario } from '../src/bench/markets.js';
+import { measureFootprint } from './footprint.js';
+import { benchEnv } from './run.js';
+import { benchSymbols, writeBenchScenario } from './markets.js';
 import { WORKFLOWS_PATH } from '../src/workers/plan-worker.js';
 
 

@@ -5,15 +5,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { startPlanWorkflow } from '../intake/start-plan.js';
-import type { ChainPolicy } from '../workflows/definitions.js';
+import { startPlanWorkflow } from '../src/intake/start-plan.js';
+import type { ChainPolicy } from '../src/workflows/definitions.js';
 import { benchPlan } from './load.js';
 import { memoryOf } from './cpu.js';
 import { DEFAULT_BENCH_DATABASE_URL, displayUrl, dropBenchSchema, newBenchSchema, postgresReachable } from './services.js';
-import { stopChild } from '../../temporal/dev-server.js';
-import { WORKER_NODE_FLAGS } from '../workers/worker-config.js';
+import { stopChild } from '../temporal/dev-server.js';
+import { WORKER_NODE_FLAGS } from '../src/workers/worker-config.js';
 
-const PERMITCTL = fileURLToPath(new URL('../../bin/permitctl.js', import.meta.url));
+const PERMITCTL = fileURLToPath(new URL('../bin/permitctl.js', import.meta.url));
 
 export interface FootprintResult {
   plans_waiting: number;

@@ -1,7 +1,7 @@
 // Open-loop load: plans arrive on a fixed schedule whatever the system's answer time (so a slow system
 // builds a backlog and shows it in its latency, instead of slowing the arrivals down).
 import { randomBytes } from 'node:crypto';
-import { parsePlan, type Plan } from '../domain/plan.js';
+import { parsePlan, type Plan } from '../src/domain/plan.js';
 import type { SymbolPool } from './markets.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { cpuSnapshot, cpuSince, type CpuUse } from './cpu.js';
