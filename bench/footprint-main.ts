@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange } from '../src/exchange/paper/index.js';
-import { chainPolicyFromEnv } from '../src/runtime/chain-config.js';
+import { chainPolicyFromEnv } from '../src/config/chain.js';
 import { measureFootprint } from './footprint.js';
 import { benchEnv } from './run.js';
 import { benchSymbols, writeBenchScenario } from './markets.js';

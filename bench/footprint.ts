@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { startPlanWorkflow } from '../src/intake/start-plan.js';
-import type { ChainPolicy } from '../src/workflows/definitions.js';
 import { benchPlan } from './load.js';
 import { memoryOf } from './cpu.js';
 import { DEFAULT_BENCH_DATABASE_URL, displayUrl, dropBenchSchema, newBenchSchema, postgresReachable } from './services.js';
 import { stopChild } from '../temporal/dev-server.js';
 import { WORKER_NODE_FLAGS } from '../src/workers/worker-config.js';
+import type { ChainPolicy } from '../src/domain/chain-policy.js';
 
 const PERMITCTL = fileURLToPath(new URL('../bin/permitctl.js', import.meta.url));
 

@@ -6,8 +6,8 @@ import type { PlanActivities } from '../src/activities/types.js';
 import type { ChainState } from '../src/domain/chain.js';
 import type { Plan } from '../src/domain/plan.js';
 import { startPlanWorkflow } from '../src/intake/start-plan.js';
-import type { ChainPolicy } from '../src/workflows/definitions.js';
 import type { PlanOutcome, PlanRunner } from './load.js';
+import type { ChainPolicy } from '../src/domain/chain-policy.js';
 
 export function temporalRunner(client: Client, taskQueue: string, policy: ChainPolicy, eager: boolean): PlanRunner {
   return async (plan, acceptedAt) => {

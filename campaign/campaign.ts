@@ -22,7 +22,6 @@ import { parseScenario, startPaperExchange, type OrderLogEntry, type PaperExchan
 import { faultInputSchema } from '../src/exchange/paper/faults.js';
 import { startPlanWorkflow } from '../src/intake/start-plan.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../src/workflows/definitions.js';
 import { drawFault, FaultBook, nextClockOffset } from './faults.js';
 import { computeFigures, planIdOfClientOrderId, safetyFailures, type AttemptRecord, type FigureDetails, type FillRecord, type PermitExpiry, type SafetyFigures } from './figures.js';
 import type { CampaignOptions, CampaignTiming } from './options.js';
@@ -40,6 +39,7 @@ import {
   withPg,
 } from './services.js';
 import { WorkerPool, type ActivityFinished, type KillRecord } from './workers.js';
+import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../src/domain/chain-policy.js';
 
 const VENUE = 'paper';
 const TASK_QUEUE = 'permit-chain-campaign';

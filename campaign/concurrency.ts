@@ -24,7 +24,6 @@ import { faultInputSchema } from '../src/exchange/paper/faults.js';
 import { parseScenario, startPaperExchange, type PaperExchange } from '../src/exchange/paper/index.js';
 import { startPlanWorkflow } from '../src/intake/start-plan.js';
 import { openStore, type Store } from '../src/store/index.js';
-import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../src/workflows/definitions.js';
 import { Cleanups, startWithRetries } from './campaign.js';
 import { computeConcurrencyFigures, concurrencyFailures, type BookedIncrement, type CampaignPlan, type ConcurrencyDetails, type ConcurrencyFigures, type DriftInjection, type SyncRecord } from './concurrency-figures.js';
 import type { ConcurrencyOptions } from './concurrency-options.js';
@@ -33,6 +32,7 @@ import { intBetween, pick, streamFor, weighted, type Random } from './random.js'
 import { cleanEnv, DEFAULT_CAMPAIGN_DATABASE_URL, displayUrl, dropCampaignSchema, newCampaignSchema, withPg } from './services.js';
 import { longPositionsScenario } from '../bench/markets.js';
 import { WorkerPool } from './workers.js';
+import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../src/domain/chain-policy.js';
 
 const VENUE = 'paper';
 const TASK_QUEUE = 'permit-chain-concurrency';

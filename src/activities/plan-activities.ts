@@ -11,7 +11,7 @@ import * as drift from './drift.js';
 import * as ledgerSync from './ledger.js';
 import * as orders from './orders.js';
 import * as turns from './turns.js';
-import type { DriftActionSetting } from '../domain/drift.js';
+import type { ChainSettings } from '../domain/chain-policy.js';
 import { planIdOfLegacyClientOrderId } from '../domain/plan-ids.js';
 import type { PermitMirror } from './permit-mirror.js';
 import type {
@@ -23,23 +23,6 @@ import type {
   PlanActivities,
   WorkflowRuns,
 } from './types.js';
-
-export interface ChainSettings {
-  /** Ledger key of the venue ('paper', 'binance-demo', …): one ledger per venue and symbol. */
-  venueName: string;
-  ttlSeconds: number;
-  maxOrderNotional: string | null;
-  /** Plans produced longer ago than this are refused (null: no limit). */
-  maxPlanAgeSeconds: number | null;
-  defaultTolerance: string;
-  tolerances: Record<string, string>;
-  /** Largest error allowed in the estimate of the exchange clock (ms): docs/order-protocol.md. */
-  clockSkewBoundMs: number;
-  /** How long after its window an "unknown" order may still execute or stay hidden from lookups (ms). */
-  settleBoundMs: number;
-  /** What the drift sweep does about a drift besides recording it (DRIFT_ACTION): 'record' or 'pause'. */
-  driftAction: DriftActionSetting;
-}
 
 export interface ActivityDeps {
   venue: Venue;

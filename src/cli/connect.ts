@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { connectionOptions, temporalConfigFromEnv } from '../runtime/temporal-config.js';
+import { connectionOptions, temporalConfigFromEnv } from '../config/temporal.js';
 import { stackFilePath, type StackFile } from '../stack/stack-file.js';
 import { storeConfigFromEnv } from '../store/config.js';
 import { CliError } from './errors.js';

@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { isExecutable, workflowIdForPlan } from '../domain/plan.js';
 import { runBridgeUntil } from '../intake/run-bridge.js';
 import { startPlanWorkflow } from '../intake/start-plan.js';
-import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../runtime/chain-config.js';
+import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../config/chain.js';
 import { preferredOrFreePort } from '../runtime/ports.js';
 import { storeConfigFromEnv } from '../store/config.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';

@@ -6,7 +6,6 @@
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { isExecutable, type Plan } from '../domain/plan.js';
-import type { ChainPolicy } from '../workflows/definitions.js';
 import { Backoff, sleep } from './backoff.js';
 import { bridgeConfigFromEnv, type BridgeConfig, type BridgeConfigOverrides } from './bridge-config.js';
 import { createBridgeLogger, errorText, type BridgeLogger } from './bridge-log.js';
@@ -15,6 +14,7 @@ import { InFlight } from './in-flight.js';
 import { startPlanWorkflow } from './start-plan.js';
 import { fieldsToPairs, parseEntry } from './stream-entry.js';
 import { autoClaimPageOf, entriesOfReadGroup, groupLagOf, pendingCountOf, type StreamEntry } from './stream-replies.js';
+import type { ChainPolicy } from '../domain/chain-policy.js';
 
 /** The dead-letter stream keeps about this many entries (XADD MAXLEN ~): it cannot grow without bound. */
 const DLQ_MAX_LENGTH = 100_000;

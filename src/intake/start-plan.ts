@@ -2,7 +2,8 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { formatFieldErrors, parsePlan, workflowIdForPlan, type FieldError, type Plan } from '../domain/plan.js';
-import { SearchAttributes, PLAN_WORKFLOW_TYPE, type ChainPolicy, type PlanWorkflowInput } from '../workflows/definitions.js';
+import { SearchAttributes, PLAN_WORKFLOW_TYPE, type PlanWorkflowInput } from '../workflows/definitions.js';
+import type { ChainPolicy } from '../domain/chain-policy.js';
 
 export interface StartPlanOptions {
   taskQueue: string;

@@ -6,9 +6,8 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../exchange/paper/index.js';
-import { chainPolicyFromEnv } from '../runtime/chain-config.js';
-import { connectionOptions, temporalConfigFromEnv } from '../runtime/temporal-config.js';
-import type { ChainPolicy } from '../workflows/definitions.js';
+import { chainPolicyFromEnv } from '../config/chain.js';
+import { connectionOptions, temporalConfigFromEnv } from '../config/temporal.js';
 import { openChainServices, type ChainServices } from '../workers/chain-services.js';
 import { RedisPlanBridge } from '../intake/redis-bridge.js';
 import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
@@ -16,6 +15,7 @@ import { installTemporalRuntime } from '../workers/runtime.js';
 import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
 import { temporalWorkflowRuns } from '../workers/workflow-runs.js';
+import type { ChainPolicy } from '../domain/chain-policy.js';
 
 export interface StackOptions {
   dataDir: string;

@@ -1,14 +1,15 @@
 // Opens what the activities need (store, exchange venue) from the environment, and closes it again.
-import { createPlanActivities, type ChainSettings } from '../activities/plan-activities.js';
+import { createPlanActivities } from '../activities/plan-activities.js';
 import type { PermitMirror } from '../activities/permit-mirror.js';
 import type { PlanActivities, WorkflowRuns } from '../activities/types.js';
 import { venueConfigFromEnv, withHiddenCredentials } from '../exchange/config.js';
 import { createVenue } from '../exchange/ccxt-venue.js';
 import type { Venue, VenueConfig } from '../exchange/venue.js';
 import { openStore, storeConfigFromEnv, type Store, type StoreConfig } from '../store/index.js';
-import { chainPolicyFromEnv, chainSettingsFromEnv } from '../runtime/chain-config.js';
+import { chainPolicyFromEnv, chainSettingsFromEnv } from '../config/chain.js';
 import { orderTimingProblem } from '../domain/order-protocol.js';
 import { DEFAULT_EXCHANGE_TIMEOUT_MS } from '../exchange/ccxt-venue.js';
+import type { ChainSettings } from '../domain/chain-policy.js';
 
 export interface ChainServices {
   store: Store;

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from '../runtime/temporal-config.js';
+import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from '../config/temporal.js';
 import { freePort } from '../runtime/ports.js';
 import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
 import { openChainServices, type ChainServices } from './chain-services.js';

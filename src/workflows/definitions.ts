@@ -2,6 +2,7 @@
 // (CLI, intake), so both sides speak of the same names.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ChainPolicy } from '../domain/chain-policy.js';
 import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
 import type { Plan } from '../domain/plan.js';
 
@@ -27,38 +28,6 @@ export interface TurnSignal {
   from_plan_id: string;
 }
 export const turnSignal = defineSignal<[TurnSignal]>('turn');
-
-/** How long the chain waits and how often it may retry; part of the workflow input (recorded in history). */
-export interface ChainPolicy {
-  /** How long a plan denied for a position mismatch waits for a `reconcile` signal before ending DENIED. */
-  reconcileWaitSeconds: number;
-  /** How many times both permits may be acquired (first time included) before the plan ends EXPIRED. */
-  maxPermitRounds: number;
-  /** How many reconciles one plan may go through before it ends DENIED. */
-  maxReconciles: number;
-  /** Below this many ms of permit life left, the order is not attempted and permits are re-acquired. */
-  minOrderWindowMs: number;
-  /** While trading is paused in the store, how often the plan re-checks it (a resume signal wakes it at once). */
-  pausePollSeconds: number;
-  /** Deadline of one order attempt on the exchange (ms). */
-  orderAttemptTimeoutMs: number;
-  /**
-   * While a plan waits for its symbol's turn, how often it looks again without being woken, and then asks
-   * Temporal whether the holder's run is still open (a run that closed without releasing is freed). Absent
-   * in the input of plans started before symbol turns.
-   */
-  turnCheckSeconds?: number;
-}
-
-export const DEFAULT_CHAIN_POLICY: ChainPolicy = {
-  reconcileWaitSeconds: 60,
-  maxPermitRounds: 3,
-  maxReconciles: 3,
-  minOrderWindowMs: 250,
-  pausePollSeconds: 30,
-  orderAttemptTimeoutMs: 10_000,
-  turnCheckSeconds: 30,
-};
 
 export interface PlanWorkflowInput {
   plan: Plan;

@@ -1,13 +1,13 @@
 // What the activity tests share: the seed paper exchange (real ccxt over HTTP), a venue on it and a store
 // in a fresh PostgreSQL schema whose BTCUSDT ledger matches the exchange; set up and torn down per file.
 import { afterAll, beforeAll } from 'vitest';
-import type { ChainSettings } from '../../src/activities/plan-activities.js';
 import { createVenue } from '../../src/exchange/ccxt-venue.js';
 import type { PaperExchange } from '../../src/exchange/paper/index.js';
 import type { Venue } from '../../src/exchange/venue.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { paperConfig, startSeedPaper } from '../exchange/helpers.js';
 import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../support/postgres.js';
+import type { ChainSettings } from '../../src/domain/chain-policy.js';
 
 export const activitySettings: ChainSettings = {
   venueName: 'paper', ttlSeconds: 15, maxOrderNotional: null, maxPlanAgeSeconds: null, defaultTolerance: '0.001', tolerances: {},

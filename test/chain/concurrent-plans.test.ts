@@ -10,10 +10,11 @@ import type { ChainState } from '../../src/domain/chain.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { startPlanWorkflow } from '../../src/intake/start-plan.js';
 import { freePort } from '../../src/runtime/ports.js';
-import { DEFAULT_CHAIN_POLICY, turnSignal } from '../../src/workflows/definitions.js';
+import { turnSignal } from '../../src/workflows/definitions.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';
 import { runCli, type WorkerProcess } from '../support/processes.js';
 import { metricSum, startWorkerFixture, waitFor, type WorkerFixture } from '../workers/fixture.js';
+import { DEFAULT_CHAIN_POLICY } from '../../src/domain/chain-policy.js';
 
 const TWO = 'TWOATONCEUSDT';
 const FIVE = 'FIVEATONCEUSDT';

@@ -8,13 +8,13 @@ import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../../src/exchange/paper/index.js';
 import { startPlanWorkflow } from '../../src/intake/start-plan.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { DEFAULT_CHAIN_POLICY } from '../../src/workflows/definitions.js';
 import { PaperAdmin } from '../support/paper-admin.js';
 import { newPlan, planResult, sleep } from '../support/plans.js';
 import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../support/postgres.js';
 import { spawnWorker, type WorkerProcess } from '../support/processes.js';
 import { writeScenario } from '../support/scenario.js';
 import { cleanEnv, tempDir } from '../support/stack.js';
+import { DEFAULT_CHAIN_POLICY } from '../../src/domain/chain-policy.js';
 
 const TASK_QUEUE = 'permit-chain-kill-test';
 const SYMBOL = 'KILLUSDT';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { secretFromEnv } from '../../src/config/secrets.js';
 import { venueConfigFromEnv } from '../../src/exchange/config.js';
 import { permitMirrorFromEnv } from '../../src/intake/redis-permit-mirror.js';
-import { temporalConfigFromEnv } from '../../src/runtime/temporal-config.js';
+import { temporalConfigFromEnv } from '../../src/config/temporal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'permit-secrets-'));
 const keyFile = join(dir, 'key');

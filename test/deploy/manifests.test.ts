@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chainSettingsFromEnv } from '../../src/runtime/chain-config.js';
+import { chainSettingsFromEnv } from '../../src/config/chain.js';
 import { parseDurationMs } from '../../src/workers/worker-config.js';
 import { WORKER_COMMAND } from '../support/processes.js';
 import { kustomize, parseManifests, requireTools, ROOT, validateKubernetes, type Manifest } from './tools.js';

@@ -6,7 +6,6 @@ import type { Plan } from '../../src/domain/plan.js';
 import { RedisPlanBridge, type PlanStarter } from '../../src/intake/redis-bridge.js';
 import type { BridgeConfigOverrides } from '../../src/intake/bridge-config.js';
 import { InvalidPlanError, startPlanWorkflow } from '../../src/intake/start-plan.js';
-import { DEFAULT_CHAIN_POLICY } from '../../src/workflows/definitions.js';
 import { newPlan } from '../support/plans.js';
 import {
   connectTestRedis,
@@ -22,6 +21,7 @@ import {
   type StreamNames,
 } from './redis-helpers.js';
 import { executionsOfPlan, startTestTemporal, workflowExists, workflowIdsOn, type TestTemporal } from './temporal-helpers.js';
+import { DEFAULT_CHAIN_POLICY } from '../../src/domain/chain-policy.js';
 
 describe('Redis plan bridge', () => {
   let redis: Redis;

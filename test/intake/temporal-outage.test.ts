@@ -6,12 +6,12 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisPlanBridge } from '../../src/intake/redis-bridge.js';
 import { freePort } from '../../src/runtime/ports.js';
-import { DEFAULT_CHAIN_POLICY } from '../../src/workflows/definitions.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { newPlan } from '../support/plans.js';
 import { tempDir } from '../support/stack.js';
 import { connectTestRedis, pendingCount, publishFlat, TEST_REDIS_URL, testLogger, uniqueId, uniqueStreams, waitFor } from './redis-helpers.js';
 import { executionsOfPlan } from './temporal-helpers.js';
+import { DEFAULT_CHAIN_POLICY } from '../../src/domain/chain-policy.js';
 
 describe('Redis plan bridge while Temporal is down', () => {
   let redis: Redis;

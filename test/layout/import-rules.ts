@@ -54,21 +54,16 @@ export const RULES: Record<Folder, Rule> = {
  * The test fails when one of them is gone, so the list shrinks with the tree and never hides a new one.
  */
 export const PENDING: ReadonlyArray<{ from: Folder; to: Folder; typeOnly?: boolean; move: string }> = [
-  { from: 'runtime', to: 'workflows', move: 'chain policy and its defaults into domain, its parsing into config' },
-  { from: 'runtime', to: 'activities', typeOnly: true, move: 'ChainSettings into domain' },
   { from: 'cli', to: 'activities', typeOnly: true, move: 'result types through the client contract' },
   { from: 'cli', to: 'workflows', move: 'signals, queries and ids through the client contract' },
   { from: 'cli', to: 'workflows', typeOnly: true, move: 'state types through the client contract' },
-  { from: 'cli', to: 'runtime', move: 'settings through config' },
+  { from: 'cli', to: 'runtime', move: 'free ports with the shared process plumbing' },
   { from: 'intake', to: 'workflows', move: 'starting a plan through the client' },
-  { from: 'intake', to: 'workflows', typeOnly: true, move: 'starting a plan through the client' },
   { from: 'intake', to: 'activities', typeOnly: true, move: 'the permit mirror beside the permit log (store)' },
-  { from: 'stack', to: 'runtime', move: 'settings through config' },
-  { from: 'stack', to: 'workflows', typeOnly: true, move: 'ChainPolicy into domain' },
-  { from: 'workers', to: 'runtime', move: 'settings through config' },
+  { from: 'workers', to: 'runtime', move: 'free ports with the shared process plumbing' },
   { from: 'workers', to: 'intake', move: 'the permit mirror beside the permit log (store)' },
   { from: 'workers', to: 'activities', typeOnly: true, move: 'activities grouped by domain, their contract in one file' },
-  { from: 'temporal', to: 'runtime', move: 'the dev server launcher with the stack; ports through config' },
+  { from: 'temporal', to: 'runtime', move: 'the dev-server launcher beside the embedded stack, free ports with the process plumbing' },
 ];
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(type\s+)?[^;'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;

@@ -9,13 +9,13 @@ import { loadScenarioFile, startPaperExchange, type OrderLogEntry, type PaperExc
 import { startPlanWorkflow } from '../../src/intake/start-plan.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { DEFAULT_CHAIN_POLICY } from '../../src/workflows/definitions.js';
 import { PaperAdmin } from '../support/paper-admin.js';
 import { sleep } from '../support/plans.js';
 import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../support/postgres.js';
 import { spawnWorker, type WorkerProcess } from '../support/processes.js';
 import { writeScenario, type TestMarket } from '../support/scenario.js';
 import { cleanEnv, tempDir } from '../support/stack.js';
+import { DEFAULT_CHAIN_POLICY } from '../../src/domain/chain-policy.js';
 
 export interface WorkerFixture {
   dataDir: string;

@@ -1,10 +1,9 @@
 // The permit chain's tunables, from the environment. Worker-side settings decide permits; the policy
 // travels in each workflow's input so that it is recorded in the plan's history.
-import type { ChainSettings } from '../activities/plan-activities.js';
 import { DEFAULT_TOLERANCE, DEFAULT_TTL_SECONDS } from '../domain/permits.js';
 import { dec } from '../domain/decimal.js';
+import { DEFAULT_CHAIN_POLICY, DEFAULT_CLOCK_SKEW_BOUND_MS, DEFAULT_DRIFT_SWEEP_SECONDS, DEFAULT_SETTLE_BOUND_MS, type ChainPolicy, type ChainSettings } from '../domain/chain-policy.js';
 import { DRIFT_ACTION_SETTINGS, type DriftActionSetting } from '../domain/drift.js';
-import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../workflows/definitions.js';
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -28,13 +27,6 @@ function nonNegativeInteger(env: NodeJS.ProcessEnv, name: string, fallback: numb
   return value;
 }
 
-/**
- * The order protocol's assumptions (docs/order-protocol.md): how far off the worker's estimate of the
- * exchange clock may be, and how long after a request's window an "unknown" order may still execute or
- * stay hidden from lookups.
- */
-export const DEFAULT_CLOCK_SKEW_BOUND_MS = 1_000;
-export const DEFAULT_SETTLE_BOUND_MS = 5_000;
 
 function decimalSetting(name: string, raw: string): string {
   try {
@@ -79,8 +71,6 @@ export function driftActionFromEnv(env: NodeJS.ProcessEnv = process.env): DriftA
   throw new Error(`DRIFT_ACTION must be one of ${DRIFT_ACTION_SETTINGS.join(', ')}, got "${raw}"`);
 }
 
-/** How often the drift sweep Schedule runs (DRIFT_SWEEP_SECONDS, default 60). */
-export const DEFAULT_DRIFT_SWEEP_SECONDS = 60;
 
 export function driftSweepSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return positiveInteger(env, 'DRIFT_SWEEP_SECONDS', DEFAULT_DRIFT_SWEEP_SECONDS);

@@ -1,7 +1,7 @@
 // Where Temporal is and how to reach it, from the environment only (pods get it from a ConfigMap/Secret).
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
-import { secretFromEnv } from '../config/secrets.js';
+import { secretFromEnv } from './secrets.js';
 
 export interface TemporalConfig {
   /** host:port; null means "no cluster given": `up`/`demo` start the embedded dev server. */

@@ -1,6 +1,6 @@
 // The settings issue 13 added, read as a worker reads them: a malformed value refuses to start, naming it.
 import { describe, expect, it } from 'vitest';
-import { chainPolicyFromEnv, chainSettingsFromEnv, driftSweepSecondsFromEnv } from '../../src/runtime/chain-config.js';
+import { chainPolicyFromEnv, chainSettingsFromEnv, driftSweepSecondsFromEnv } from '../../src/config/chain.js';
 
 describe('drift and turn settings', () => {
   it('default to recording drift, a sweep every 60 s and a turn re-check every 30 s', () => {
