@@ -37,5 +37,5 @@ RUN groupadd --system --gid 10001 permit && useradd --system --uid 10001 --gid p
 USER 10001:10001
 EXPOSE 8080 9464
 # Exec form: node is PID 1 and receives SIGTERM itself (graceful drain; see WORKER_SHUTDOWN_GRACE).
-# --max-semi-space-size=1: src/workers/worker-config.ts WORKER_NODE_FLAGS (a smaller worker, measured).
+# --max-semi-space-size=1: src/workers/worker-command.ts WORKER_NODE_FLAGS (a smaller worker, measured).
 ENTRYPOINT ["node", "--max-semi-space-size=1", "bin/permitctl.js", "worker"]

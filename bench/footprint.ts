@@ -10,7 +10,7 @@ import { benchPlan } from './load.js';
 import { memoryOf } from './cpu.js';
 import { DEFAULT_BENCH_DATABASE_URL, displayUrl, dropBenchSchema, newBenchSchema, postgresReachable } from './services.js';
 import { stopChild } from '../temporal/dev-server.js';
-import { WORKER_NODE_FLAGS } from '../src/workers/worker-config.js';
+import { WORKER_NODE_FLAGS } from '../src/workers/worker-command.js';
 import type { ChainPolicy } from '../src/domain/chain-policy.js';
 
 const PERMITCTL = fileURLToPath(new URL('../bin/permitctl.js', import.meta.url));

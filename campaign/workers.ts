@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKER_COMMAND } from '../src/workers/worker-config.js';
+import { WORKER_COMMAND } from '../src/workers/worker-command.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 

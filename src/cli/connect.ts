@@ -1,11 +1,11 @@
 // How a permitctl command finds Temporal: TEMPORAL_ADDRESS (a cluster), else the embedded stack that
 // `permitctl up` or `demo` announced in <data dir>/stack.json.
 import { existsSync, readFileSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { connectionOptions, temporalConfigFromEnv } from '../config/temporal.js';
 import { stackFilePath, type StackFile } from '../stack/stack-file.js';
-import { storeConfigFromEnv } from '../store/config.js';
+import { dataDirFromEnv } from '../config/store.js';
+import type { Env } from '../config/settings.js';
 import { CliError } from './errors.js';
 
 export interface CliTemporal {
@@ -25,14 +25,14 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function runningStack(env: NodeJS.ProcessEnv): StackFile | null {
-  const file = stackFilePath(storeConfigFromEnv(env).dataDir!);
+function runningStack(env: Env | undefined): StackFile | null {
+  const file = stackFilePath(dataDirFromEnv(env));
   if (!existsSync(file)) return null;
   const stack = JSON.parse(readFileSync(file, 'utf8')) as StackFile;
   return isAlive(stack.pid) ? stack : null;
 }
 
-export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Promise<CliTemporal> {
+export async function connectTemporal(env?: Env): Promise<CliTemporal> {
   const cfg = temporalConfigFromEnv(env);
   const stack = cfg.address ? null : runningStack(env);
   const address = cfg.address ?? stack?.temporalAddress;
@@ -46,12 +46,7 @@ export async function connectTemporal(env: NodeJS.ProcessEnv = process.env): Pro
     client: new Client({ connection, namespace: cfg.namespace }),
     namespace: cfg.namespace,
     taskQueue: stack?.taskQueue ?? cfg.taskQueue,
-    uiUrl: env.TEMPORAL_UI_URL ?? stack?.uiUrl ?? null,
+    uiUrl: cfg.uiUrl ?? stack?.uiUrl ?? null,
     close: () => connection.close(),
   };
-}
-
-/** Who an operator action is recorded as: PERMITCTL_OPERATOR, else user@host. */
-export function operatorName(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PERMITCTL_OPERATOR || `${userInfo().username}@${hostname()}`;
 }

@@ -9,13 +9,15 @@ import { runBridgeUntil } from '../intake/run-bridge.js';
 import { startPlanWorkflow } from '../intake/start-plan.js';
 import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../config/chain.js';
 import { preferredOrFreePort } from '../runtime/ports.js';
-import { storeConfigFromEnv } from '../store/config.js';
+import { dataDirFromEnv } from '../config/store.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
 import { clockOffsetSchema } from '../exchange/paper/clock.js';
 import type { ChainState } from '../domain/chain.js';
-import { connectTemporal, operatorName, type CliTemporal } from './connect.js';
+import { connectTemporal, type CliTemporal } from './connect.js';
+import { operatorName } from '../config/process.js';
 import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
 import { CliError, ExitCode } from './errors.js';
+import { ConfigError } from '../config/settings.js';
 import { renderChain, renderTable, renderTimeline, workflowUiUrl } from './format.js';
 import { listPlans, listQuery, type ListFilters } from './list.js';
 import { traceRows } from './trace.js';
@@ -73,7 +75,7 @@ program
   .option('--ui-port <port>', 'Web UI port (taken or 0: any free port)', '8233')
   .option('--temporal-port <port>', 'Temporal gRPC port (taken or 0: any free port)', '7233')
   .action(async (opts: { scenario: string; uiPort: string; temporalPort: string }) => {
-    const dataDir = storeConfigFromEnv().dataDir!;
+    const dataDir = dataDirFromEnv();
     const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
     const stack = await startEmbeddedStack({ dataDir, scenarioPath: opts.scenario, uiPort: await preferredOrFreePort(Number(opts.uiPort)), temporalPort: await preferredOrFreePort(Number(opts.temporalPort)) });
     const sweep = await ensureDriftSchedule(stack.client, stack.taskQueue, driftSweepSecondsFromEnv()).catch(async (err: unknown) => {
@@ -98,7 +100,7 @@ program
   .description('the seed scenario on the embedded stack: P3.3 denies, the demo reconciles, the plan executes')
   .option('--exit', 'stop the stack when the scenario has run instead of keeping it up')
   .action(async (opts: { exit?: boolean }) => {
-    const mainDataDir = storeConfigFromEnv().dataDir!;
+    const mainDataDir = dataDirFromEnv();
     const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
     const stack = await startEmbeddedStack({ dataDir: freshDemoDir(mainDataDir), announceDir: mainDataDir, scenarioPath: join(PROJECT_ROOT, SEED_SCENARIO_FILE), uiPort: await preferredOrFreePort(8233) });
     try {
@@ -361,6 +363,7 @@ function warnUntold(failed: Array<{ workflowId: string; error: string }>): void 
 function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ExitCode.invalid;
+  if (err instanceof ConfigError) return ExitCode.invalid;
   return ExitCode.other;
 }
 

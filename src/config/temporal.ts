@@ -1,7 +1,7 @@
-// Where Temporal is and how to reach it, from the environment only (pods get it from a ConfigMap/Secret).
+// Where Temporal is and how to reach it (pods get it from a ConfigMap/Secret).
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
-import { secretFromEnv } from './secrets.js';
+import { ConfigError, readSettings, type Env, type Settings } from './settings.js';
 
 export interface TemporalConfig {
   /** host:port; null means "no cluster given": `up`/`demo` start the embedded dev server. */
@@ -10,36 +10,29 @@ export interface TemporalConfig {
   taskQueue: string;
   apiKey: string | null;
   tls: TLSConfig | boolean;
+  /** The Web UI address operators are shown (the embedded stack announces its own). */
+  uiUrl: string | null;
 }
 
-export const DEFAULT_TASK_QUEUE = 'permit-chain';
-
-function tlsFromEnv(env: NodeJS.ProcessEnv, apiKey: string | null): TLSConfig | boolean {
-  const cert = env.TEMPORAL_TLS_CERT;
-  const key = env.TEMPORAL_TLS_KEY;
-  if (Boolean(cert) !== Boolean(key)) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS client certificate and key files)');
-  const ca = env.TEMPORAL_TLS_CA;
-  const serverName = env.TEMPORAL_TLS_SERVER_NAME;
-  if (cert && key) {
-    return {
-      clientCertPair: { crt: readFileSync(cert), key: readFileSync(key) },
-      ...(ca ? { serverRootCACertificate: readFileSync(ca) } : {}),
-      ...(serverName ? { serverNameOverride: serverName } : {}),
-    };
-  }
-  const wanted = env.TEMPORAL_TLS ? env.TEMPORAL_TLS === 'true' : apiKey !== null;
+function tlsFrom(s: Settings): TLSConfig | boolean {
+  const { TEMPORAL_TLS_CERT: cert, TEMPORAL_TLS_KEY: key, TEMPORAL_TLS_CA: ca, TEMPORAL_TLS_SERVER_NAME: serverName } = s;
+  if (Boolean(cert) !== Boolean(key)) throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together (mTLS client certificate and key files)');
+  const server = { ...(ca ? { serverRootCACertificate: readFileSync(ca) } : {}), ...(serverName ? { serverNameOverride: serverName } : {}) };
+  if (cert && key) return { clientCertPair: { crt: readFileSync(cert), key: readFileSync(key) }, ...server };
+  const wanted = s.TEMPORAL_TLS ?? s.TEMPORAL_API_KEY !== undefined;
   if (!wanted) return false;
-  return ca || serverName ? { ...(ca ? { serverRootCACertificate: readFileSync(ca) } : {}), ...(serverName ? { serverNameOverride: serverName } : {}) } : true;
+  return ca || serverName ? server : true;
 }
 
-export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const apiKey = secretFromEnv(env, 'TEMPORAL_API_KEY') ?? null;
+export function temporalConfigFromEnv(env: Env = process.env): TemporalConfig {
+  const s = readSettings(env);
   return {
-    address: env.TEMPORAL_ADDRESS || null,
-    namespace: env.TEMPORAL_NAMESPACE || 'default',
-    taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
-    apiKey,
-    tls: tlsFromEnv(env, apiKey),
+    address: s.TEMPORAL_ADDRESS ?? null,
+    namespace: s.TEMPORAL_NAMESPACE,
+    taskQueue: s.TEMPORAL_TASK_QUEUE,
+    apiKey: s.TEMPORAL_API_KEY ?? null,
+    tls: tlsFrom(s),
+    uiUrl: s.TEMPORAL_UI_URL ?? null,
   };
 }
 

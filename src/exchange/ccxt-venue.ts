@@ -4,7 +4,6 @@ import { Decimal } from 'decimal.js';
 import { classifyCcxtError } from './ccxt-errors.js';
 import { ExchangeClock, type ClockReading } from './exchange-clock.js';
 import {
-  VENUE_NAMES,
   VenueError,
   type MarketRules,
   type OrderReport,
@@ -14,6 +13,7 @@ import {
   type VenueConfig,
   type VenueName,
 } from './venue.js';
+import { VENUE_NAMES } from '../config/exchange.js';
 
 // Below the order attempt deadline (ORDER_ATTEMPT_TIMEOUT_MS, 10 s), so an unanswered call ends as a classified
 // timeout inside the activity, and a retry (lookup first) still fits in the 15 s permit window.

@@ -5,9 +5,9 @@ import type { ClockReading } from './exchange-clock.js';
  * prices are decimal strings. Implementations classify every failure as a VenueError.
  */
 
-export type VenueName = 'paper' | 'binance-demo' | 'binance-live';
+import type { VenueName } from '../config/exchange.js';
 
-export const VENUE_NAMES: readonly VenueName[] = ['paper', 'binance-demo', 'binance-live'];
+export type { VenueConfig, VenueName } from '../config/exchange.js';
 
 export interface MarketRules {
   symbol: string; // BTCUSDT
@@ -103,15 +103,4 @@ export interface Venue {
   placeReduceOnlyMarketOrder(req: OrderRequest): Promise<OrderReport>;
   findOrder(symbol: string, clientOrderId: string): Promise<OrderReport | null>;
   close(): Promise<void>;
-}
-
-export interface VenueConfig {
-  venue: VenueName;
-  /** Paper venue only: the paper exchange's base URL (http://127.0.0.1:PORT). */
-  baseUrl?: string;
-  apiKey: string;
-  secret: string;
-  timeoutMs?: number;
-  /** How old a measurement of the exchange clock may get before it is measured again (ms). */
-  clockMaxAgeMs?: number;
 }

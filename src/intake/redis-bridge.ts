@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { isExecutable, type Plan } from '../domain/plan.js';
 import { Backoff, sleep } from './backoff.js';
-import { bridgeConfigFromEnv, type BridgeConfig, type BridgeConfigOverrides } from './bridge-config.js';
+import { bridgeConfigFromEnv, type BridgeConfig, type BridgeConfigOverrides } from '../config/bridge.js';
 import { createBridgeLogger, errorText, type BridgeLogger } from './bridge-log.js';
 import { emptyCounters, type BridgeCounters, type BridgeLag } from './bridge-stats.js';
 import { InFlight } from './in-flight.js';

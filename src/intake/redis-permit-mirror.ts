@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 import type { PermitMirror } from '../activities/permit-mirror.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import { governorPermitKey, positionPermitKey } from '../domain/plan.js';
-import { DEFAULT_REDIS_URL } from './bridge-config.js';
+import { DEFAULT_REDIS_URL, permitMirrorConfigFromEnv } from '../config/bridge.js';
+import type { Env } from '../config/settings.js';
 import { createBridgeLogger, errorText, type BridgeLogger } from './bridge-log.js';
 
 /** The governor permit as the seed shows it under quantum:permit:<plan_id>. */
@@ -87,7 +88,7 @@ export class RedisPermitMirror implements PermitMirror {
   constructor(opts: RedisPermitMirrorOptions = {}) {
     const timeout = opts.commandTimeoutMs ?? 500;
     this.commandTimeoutMs = timeout;
-    this.log = (opts.logger ?? createBridgeLogger(process.env, 'permit-mirror')).child({ component: 'permit-mirror' });
+    this.log = (opts.logger ?? createBridgeLogger(undefined, 'permit-mirror')).child({ component: 'permit-mirror' });
     this.now = opts.now ?? Date.now;
     this.redis = new Redis(opts.redisUrl ?? DEFAULT_REDIS_URL, {
       connectionName: 'permit-chain-mirror',
@@ -175,18 +176,7 @@ export class RedisPermitMirror implements PermitMirror {
 }
 
 /** The mirror when REDIS_URL is set and PERMIT_MIRROR is not `off`; null otherwise. */
-export function permitMirrorFromEnv(env: NodeJS.ProcessEnv = process.env, logger?: BridgeLogger): RedisPermitMirror | null {
-  const url = env.REDIS_URL?.trim();
-  if (!url || (env.PERMIT_MIRROR ?? '').trim().toLowerCase() === 'off') return null;
-  return new RedisPermitMirror({ redisUrl: url, commandTimeoutMs: mirrorTimeoutMs(env.PERMIT_MIRROR_TIMEOUT_MS), ...(logger ? { logger } : {}) });
-}
-
-export const DEFAULT_MIRROR_TIMEOUT_MS = 500;
-
-/** PERMIT_MIRROR_TIMEOUT_MS: a whole number of ms above 0; anything else stops the start (never a silent default). */
-function mirrorTimeoutMs(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return DEFAULT_MIRROR_TIMEOUT_MS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`PERMIT_MIRROR_TIMEOUT_MS must be a whole number of ms above 0, got "${raw}"`);
-  return value;
+export function permitMirrorFromEnv(env?: Env, logger?: BridgeLogger): RedisPermitMirror | null {
+  const cfg = permitMirrorConfigFromEnv(env);
+  return cfg ? new RedisPermitMirror({ ...cfg, ...(logger ? { logger } : {}) }) : null;
 }

@@ -4,7 +4,8 @@ import { Registry } from 'prom-client';
 import { closeServer, listen } from '../workers/http-listen.js';
 import { createMetricsServer } from '../workers/metrics-server.js';
 import { createBridgeLogger, type BridgeLogger } from './bridge-log.js';
-import type { BridgeConfigOverrides } from './bridge-config.js';
+import { bridgeMetricsFromEnv, type BridgeConfigOverrides } from '../config/bridge.js';
+import type { Env } from '../config/settings.js';
 import { registerBridgeMetrics } from './bridge-metrics.js';
 import type { BridgeCounters } from './bridge-stats.js';
 import { RedisPlanBridge, type TemporalTarget } from './redis-bridge.js';
@@ -13,33 +14,25 @@ export interface RunBridgeOptions {
   temporal: TemporalTarget;
   /** Resolves when the bridge should stop (SIGINT/SIGTERM in the CLI). */
   until: Promise<unknown>;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   config?: BridgeConfigOverrides;
 }
 
-function metricsPort(env: NodeJS.ProcessEnv): number | null {
-  const raw = env.PLAN_BRIDGE_METRICS_PORT?.trim();
-  if (!raw) return null;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PLAN_BRIDGE_METRICS_PORT must be a port number, got "${raw}"`);
-  return port;
-}
-
 /** Serves the bridge's metrics when PLAN_BRIDGE_METRICS_PORT is set; returns how to close the server. */
-async function serveMetrics(bridge: RedisPlanBridge, env: NodeJS.ProcessEnv, logger: BridgeLogger): Promise<() => Promise<void>> {
-  const port = metricsPort(env);
-  if (port === null) return async () => undefined;
+async function serveMetrics(bridge: RedisPlanBridge, env: Env | undefined, logger: BridgeLogger): Promise<() => Promise<void>> {
+  const metrics = bridgeMetricsFromEnv(env);
+  if (metrics === null) return async () => undefined;
+  const { port, host } = metrics;
   const registry = new Registry();
   registerBridgeMetrics(registry, bridge);
   const server = createMetricsServer({ registry, runtimeMetricsUrl: null });
-  const host = env.LISTEN_HOST?.trim() || '0.0.0.0';
   const bound = await listen(server, port, host);
   logger.info({ event: 'metrics_listening', port: bound }, `bridge metrics on ${host}:${bound}/metrics`);
   return () => closeServer(server);
 }
 
 export async function runBridgeUntil(opts: RunBridgeOptions): Promise<BridgeCounters> {
-  const env = opts.env ?? process.env;
+  const env = opts.env;
   const logger = createBridgeLogger(env);
   const bridge = new RedisPlanBridge({ temporal: opts.temporal, env, logger, ...(opts.config ? { config: opts.config } : {}) });
   const closeMetrics = await serveMetrics(bridge, env, logger);

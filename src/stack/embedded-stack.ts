@@ -12,6 +12,11 @@ import { openChainServices, type ChainServices } from '../workers/chain-services
 import { RedisPlanBridge } from '../intake/redis-bridge.js';
 import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
 import { installTemporalRuntime } from '../workers/runtime.js';
+import { redisUrlFromEnv } from '../config/bridge.js';
+import { venueNameFromEnv } from '../config/exchange.js';
+import type { Env } from '../config/settings.js';
+import { storeConfigFromEnv } from '../config/store.js';
+import { workerProcessConfigFromEnv } from '../config/worker.js';
 import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
 import { temporalWorkflowRuns } from '../workers/workflow-runs.js';
@@ -20,7 +25,7 @@ import type { ChainPolicy } from '../domain/chain-policy.js';
 export interface StackOptions {
   dataDir: string;
   scenarioPath: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   /** Web UI port of the dev server: 0 picks a free one (default 8233 when free is not asked for). */
   uiPort?: number | false;
   temporalPort?: number;
@@ -46,7 +51,7 @@ export interface EmbeddedStack {
 }
 
 export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedStack> {
-  const env = opts.env ?? process.env;
+  const env = opts.env;
   installTemporalRuntime(env);
   mkdirSync(opts.dataDir, { recursive: true });
   const temporalCfg = temporalConfigFromEnv(env);
@@ -61,7 +66,8 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       cleanups.push(() => devServer!.stop());
     }
     const address = temporalCfg.address ?? devServer!.address;
-    const usePaper = (env.EXCHANGE_VENUE ?? 'paper') === 'paper' && !env.PAPER_EXCHANGE_URL;
+    const chosen = venueNameFromEnv(env);
+    const usePaper = chosen.venue === 'paper' && chosen.paperUrl === null;
     const paper = usePaper ? await startPaperExchange({ port: 0, scenario: await loadScenarioFile(opts.scenarioPath) }) : null;
     if (paper) cleanups.push(() => paper.close());
     const mirror = permitMirrorFromEnv(env);
@@ -72,7 +78,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
     // One connection for client and worker: plans this process starts can be started eagerly on its worker.
     const client = new Client({ connection: nativeConnection, namespace: cfg.namespace });
     const services = await openChainServices(env, {
-      store: { ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}), dataDir: opts.dataDir, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) },
+      store: { ...storeConfigFromEnv(env), dataDir: opts.dataDir },
       ...(paper ? { venue: { baseUrl: paper.url } } : {}),
       ...(mirror ? { mirror } : {}),
       workflowRuns: temporalWorkflowRuns(client),
@@ -83,7 +89,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       namespace: cfg.namespace,
       taskQueue: cfg.taskQueue,
       activities: services.activities,
-      bundle: await loadWorkflowBundle(env),
+      bundle: await loadWorkflowBundle(workerProcessConfigFromEnv(env).workflowBundlePath),
     });
     const running = worker.run();
     cleanups.push(async () => {
@@ -91,12 +97,12 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       await running;
     });
     const policy = chainPolicyFromEnv(env);
-    const bridge = env.REDIS_URL ? new RedisPlanBridge({ temporal: { client, taskQueue: cfg.taskQueue, policy, eager: true }, env }) : null;
+    const bridge = redisUrlFromEnv(env) !== null ? new RedisPlanBridge({ temporal: { client, taskQueue: cfg.taskQueue, policy, eager: true }, env }) : null;
     if (bridge) {
       bridge.start();
       cleanups.push(() => bridge.stop());
     }
-    const uiUrl = devServer?.uiUrl ?? env.TEMPORAL_UI_URL ?? null;
+    const uiUrl = devServer?.uiUrl ?? temporalCfg.uiUrl;
     const file: StackFile = { pid: process.pid, temporalAddress: address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, uiUrl, paperUrl: paper?.url ?? null };
     const announceDir = opts.announceDir ?? opts.dataDir;
     mkdirSync(announceDir, { recursive: true });

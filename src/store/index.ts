@@ -1,4 +1,4 @@
-export { storeConfigFromEnv, type StoreConfig } from './config.js';
+export type { StoreConfig } from './config.js';
 export { openStore } from './store.js';
 export { permitKeyFor } from './permits.js';
 export { StoreInputError } from './validation.js';

@@ -1,7 +1,8 @@
 import type { Db } from './db.js';
 import { openEmbeddedDb } from './db-embedded.js';
 import { openPostgresDb } from './db-postgres.js';
-import { defaultDataDir, embeddedLedgerDir, validSchemaName, type StoreConfig } from './config.js';
+import { defaultDataDir } from '../config/store.js';
+import { embeddedLedgerDir, validSchemaName, type StoreConfig } from './config.js';
 import * as drift from './drift.js';
 import * as ledger from './ledger.js';
 import * as sync from './ledger-sync.js';

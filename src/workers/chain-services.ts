@@ -2,10 +2,12 @@
 import { createPlanActivities } from '../activities/plan-activities.js';
 import type { PermitMirror } from '../activities/permit-mirror.js';
 import type { PlanActivities, WorkflowRuns } from '../activities/types.js';
-import { venueConfigFromEnv, withHiddenCredentials } from '../exchange/config.js';
+import { venueConfigFromEnv, withHiddenCredentials } from '../config/exchange.js';
 import { createVenue } from '../exchange/ccxt-venue.js';
 import type { Venue, VenueConfig } from '../exchange/venue.js';
-import { openStore, storeConfigFromEnv, type Store, type StoreConfig } from '../store/index.js';
+import { storeConfigFromEnv } from '../config/store.js';
+import type { Env } from '../config/settings.js';
+import { openStore, type Store, type StoreConfig } from '../store/index.js';
 import { chainPolicyFromEnv, chainSettingsFromEnv } from '../config/chain.js';
 import { orderTimingProblem } from '../domain/order-protocol.js';
 import { DEFAULT_EXCHANGE_TIMEOUT_MS } from '../exchange/ccxt-venue.js';
@@ -29,7 +31,7 @@ export interface ChainServicesOverrides {
   wrapVenue?: (venue: Venue) => Venue;
 }
 
-export async function openChainServices(env: NodeJS.ProcessEnv = process.env, overrides: ChainServicesOverrides = {}): Promise<ChainServices> {
+export async function openChainServices(env: Env | undefined, overrides: ChainServicesOverrides = {}): Promise<ChainServices> {
   const fromEnv = venueConfigFromEnv(env);
   // Spelled out: the credentials are non-enumerable (kept out of logs), so a spread would drop them.
   const venueConfig = withHiddenCredentials({
@@ -64,7 +66,7 @@ export async function openChainServices(env: NodeJS.ProcessEnv = process.env, ov
 }
 
 /** The settings the order protocol's safety rests on, checked together: an unsafe combination does not start. */
-function refuseUnsafeOrderTiming(settings: ChainSettings, venue: VenueConfig, env: NodeJS.ProcessEnv): void {
+function refuseUnsafeOrderTiming(settings: ChainSettings, venue: VenueConfig, env: Env | undefined): void {
   const policy = chainPolicyFromEnv(env);
   const problem = orderTimingProblem({
     ttlSeconds: settings.ttlSeconds,

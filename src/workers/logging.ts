@@ -2,6 +2,8 @@
 // activity log lines) is routed into the same stream, and every line about a workflow carries its
 // workflow id and, for plan workflows, the plan id.
 import { pino, type Level, type Logger } from 'pino';
+import { logLevelFromEnv } from '../config/process.js';
+import type { Env } from '../config/settings.js';
 import type { Logger as TemporalLogger, LogLevel, LogMetadata } from '@temporalio/common';
 
 export type { Logger } from 'pino';
@@ -14,18 +16,10 @@ const REDACTED_PATHS = [
   '*.apiKey', '*.secret', '*.password', '*.authorization', '*.databaseUrl', '*.headers.authorization', '*.headers["x-mbx-apikey"]',
 ];
 
-const LOG_LEVELS: readonly Level[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-
-function logLevel(raw: string | undefined): Level {
-  const level = (raw ?? 'info').trim().toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
-  return level as Level;
-}
-
 /** The process logger: JSON lines on stdout, level from LOG_LEVEL (default info). */
-export function createLogger(env: NodeJS.ProcessEnv = process.env, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(env?: Env, destination?: NodeJS.WritableStream): Logger {
   const options = {
-    level: logLevel(env.LOG_LEVEL),
+    level: logLevelFromEnv(env),
     base: { service: 'permit-chain-worker', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
@@ -47,11 +41,6 @@ const RANK: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, E
 /** Lines written by the project's own workflow and activity code (not the SDK's internals). */
 const USER_CODE_COMPONENTS = new Set(['workflow', 'activity']);
 
-export function temporalLogLevel(raw: string | undefined): LogLevel {
-  const level = (raw ?? 'WARN').trim().toUpperCase();
-  if (!(level in RANK)) throw new Error(`TEMPORAL_LOG_LEVEL must be one of ${Object.keys(RANK).join(', ')}, got "${raw}"`);
-  return level as LogLevel;
-}
 
 /** Activity task tokens complete the activity when presented to Temporal: never written to logs. */
 const DROPPED_META = new Set(['taskToken']);

@@ -12,16 +12,18 @@ import { openChainServices, type ChainServices } from './chain-services.js';
 import { createHealthServer, WorkerHealth } from './health.js';
 import { closeServer, listen } from './http-listen.js';
 import { instrumentActivities, instrumentVenue } from './instrument.js';
-import { createLogger, temporalLoggerFor, temporalLogLevel, type Logger } from './logging.js';
+import { createLogger, temporalLoggerFor, type Logger } from './logging.js';
 import { createChainMetrics, type ChainMetrics } from './metrics.js';
 import { createMetricsServer } from './metrics-server.js';
 import { installTemporalRuntime } from './runtime.js';
 import { createPlanWorker, loadWorkflowBundle } from './plan-worker.js';
-import { workerProcessConfigFromEnv, type WorkerProcessConfig } from './worker-config.js';
+import { workerProcessConfigFromEnv, type WorkerProcessConfig } from '../config/worker.js';
+import { temporalLogLevelFromEnv } from '../config/process.js';
+import type { Env } from '../config/settings.js';
 import { temporalWorkflowRuns } from './workflow-runs.js';
 
 export interface WorkerProcessOptions {
-  env?: NodeJS.ProcessEnv;
+  env?: Env;
   logger?: Logger;
 }
 
@@ -85,13 +87,13 @@ async function startServer(server: Server, port: number, host: string, cleanups:
   return bound;
 }
 
-async function startTelemetry(env: NodeJS.ProcessEnv, config: WorkerProcessConfig, logger: Logger, health: WorkerHealth, cleanups: Cleanups): Promise<ChainMetrics> {
+async function startTelemetry(env: Env | undefined, config: WorkerProcessConfig, logger: Logger, health: WorkerHealth, cleanups: Cleanups): Promise<ChainMetrics> {
   const healthPort = await startServer(createHealthServer(health), config.healthPort, config.listenHost, cleanups, 'health');
   logger.info({ port: healthPort, paths: ['/livez', '/readyz'] }, `health server listening on ${config.listenHost}:${healthPort}`);
   // The runtime's exporter stays on loopback: /metrics below serves it together with the project's metrics.
   const runtimePort = await freePort();
   installTemporalRuntime(env, {
-    logger: temporalLoggerFor(logger, temporalLogLevel(env.TEMPORAL_LOG_LEVEL)),
+    logger: temporalLoggerFor(logger, temporalLogLevelFromEnv(env)),
     prometheusBindAddress: `127.0.0.1:${runtimePort}`,
     shutdownSignals: [], // ShutdownOnSignal handles them: readiness must flip before the worker drains
   });
@@ -102,7 +104,7 @@ async function startTelemetry(env: NodeJS.ProcessEnv, config: WorkerProcessConfi
   return metrics;
 }
 
-async function openServices(env: NodeJS.ProcessEnv, metrics: ChainMetrics, client: Client, cleanups: Cleanups): Promise<ChainServices> {
+async function openServices(env: Env | undefined, metrics: ChainMetrics, client: Client, cleanups: Cleanups): Promise<ChainServices> {
   const mirror = permitMirrorFromEnv(env);
   if (mirror) cleanups.add('permit mirror', () => mirror.close());
   const services = await openChainServices(env, {
@@ -122,7 +124,7 @@ async function connectTemporal(cfg: TemporalConfig, cleanups: Cleanups): Promise
 }
 
 export async function runWorkerProcess(opts: WorkerProcessOptions = {}): Promise<void> {
-  const env = opts.env ?? process.env;
+  const env = opts.env;
   const logger = opts.logger ?? createLogger(env);
   const config = workerProcessConfigFromEnv(env);
   const cfg = temporalConfigFromEnv(env);
@@ -138,7 +140,7 @@ export async function runWorkerProcess(opts: WorkerProcessOptions = {}): Promise
       namespace: cfg.namespace,
       taskQueue: cfg.taskQueue,
       activities: instrumentActivities(services.activities, metrics),
-      bundle: await loadWorkflowBundle(env),
+      bundle: await loadWorkflowBundle(config.workflowBundlePath),
       shutdownGraceTime: config.shutdownGraceMs,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,

@@ -21,8 +21,8 @@ export interface PlanWorkerOptions {
 }
 
 /** The workflow bundle: prebuilt (WORKFLOW_BUNDLE_PATH, built into the image) or built now from source. */
-export async function loadWorkflowBundle(env: NodeJS.ProcessEnv = process.env): Promise<WorkflowBundleOption> {
-  if (env.WORKFLOW_BUNDLE_PATH) return { codePath: env.WORKFLOW_BUNDLE_PATH };
+export async function loadWorkflowBundle(prebuiltPath: string | null): Promise<WorkflowBundleOption> {
+  if (prebuiltPath) return { codePath: prebuiltPath };
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
   return { code };
 }

@@ -2,6 +2,8 @@
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type Logger } from '@temporalio/worker';
 import { jsonSafe } from './logging.js';
 import { CHAIN_LATENCY_BUCKETS_MS, METRIC_NAMES } from './metrics.js';
+import { temporalLogLevelFromEnv } from '../config/process.js';
+import type { Env } from '../config/settings.js';
 
 let installed = false;
 
@@ -20,9 +22,8 @@ export function stderrLine(entry: LogEntry): string {
   return `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message}${meta}\n`;
 }
 
-function stderrLogger(env: NodeJS.ProcessEnv): Logger {
-  const level = (env.TEMPORAL_LOG_LEVEL ?? 'WARN') as LogLevel;
-  return new DefaultLogger(level, (entry) => {
+function stderrLogger(env: Env | undefined): Logger {
+  return new DefaultLogger(temporalLogLevelFromEnv(env), (entry) => {
     process.stderr.write(stderrLine(entry));
   });
 }
@@ -38,7 +39,7 @@ function prometheusMetrics(bindAddress: string) {
 }
 
 /** SDK log lines go to stderr at TEMPORAL_LOG_LEVEL (default WARN) unless a logger is given. */
-export function installTemporalRuntime(env: NodeJS.ProcessEnv = process.env, opts: TemporalRuntimeOptions = {}): void {
+export function installTemporalRuntime(env?: Env, opts: TemporalRuntimeOptions = {}): void {
   if (installed) return;
   installed = true;
   Runtime.install({

@@ -17,8 +17,8 @@ describe('drift and turn settings', () => {
 
   it('refuse malformed ones with the setting named', () => {
     expect(() => chainSettingsFromEnv('paper', { DRIFT_ACTION: 'halt' })).toThrow('DRIFT_ACTION must be one of record, pause, got "halt"');
-    expect(() => driftSweepSecondsFromEnv({ DRIFT_SWEEP_SECONDS: '0' })).toThrow(/DRIFT_SWEEP_SECONDS must be a positive number/);
-    expect(() => driftSweepSecondsFromEnv({ DRIFT_SWEEP_SECONDS: '1.5' })).toThrow(/DRIFT_SWEEP_SECONDS must be a whole number/);
+    expect(() => driftSweepSecondsFromEnv({ DRIFT_SWEEP_SECONDS: '0' })).toThrow('DRIFT_SWEEP_SECONDS must be a whole number above 0, got "0"');
+    expect(() => driftSweepSecondsFromEnv({ DRIFT_SWEEP_SECONDS: '1.5' })).toThrow('DRIFT_SWEEP_SECONDS must be a whole number above 0, got "1.5"');
     expect(() => chainPolicyFromEnv({ TURN_CHECK_SECONDS: 'soon' })).toThrow(/TURN_CHECK_SECONDS must be a positive number/);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { secretFromEnv } from '../../src/config/secrets.js';
-import { venueConfigFromEnv } from '../../src/exchange/config.js';
+import { venueConfigFromEnv } from '../../src/config/exchange.js';
 import { permitMirrorFromEnv } from '../../src/intake/redis-permit-mirror.js';
 import { temporalConfigFromEnv } from '../../src/config/temporal.js';
 
@@ -42,7 +42,7 @@ describe('PERMIT_MIRROR_TIMEOUT_MS', () => {
   it('stops the start on a value that is not a whole number of ms above 0', () => {
     for (const bad of ['abc', '0', '-5', '1.5']) {
       expect(() => permitMirrorFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379', PERMIT_MIRROR_TIMEOUT_MS: bad }), bad).toThrow(
-        `PERMIT_MIRROR_TIMEOUT_MS must be a whole number of ms above 0, got "${bad}"`,
+        `PERMIT_MIRROR_TIMEOUT_MS must be a whole number above 0, got "${bad}"`,
       );
     }
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chainSettingsFromEnv } from '../../src/config/chain.js';
-import { parseDurationMs } from '../../src/workers/worker-config.js';
+import { durationMs } from '../../src/config/settings.js';
 import { WORKER_COMMAND } from '../support/processes.js';
 import { kustomize, parseManifests, requireTools, ROOT, validateKubernetes, type Manifest } from './tools.js';
 
@@ -107,7 +107,7 @@ describe('deployment manifests', () => {
     const manifests = rendered.get(overlay)!;
     const config = configData(manifests);
     const pod = podSpec(one(manifests, 'Deployment'));
-    const graceMs = parseDurationMs('WORKER_SHUTDOWN_GRACE', config['WORKER_SHUTDOWN_GRACE']!);
+    const graceMs = durationMs(config['WORKER_SHUTDOWN_GRACE']!);
     expect(graceMs).toBeGreaterThan(15_000); // longer than the order step, bounded by the 15 s permit TTL
     expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThan(graceMs);
     const container = pod.containers[0]!;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCcxtExchange, createVenue } from '../../src/exchange/ccxt-venue.js';
-import { DEFAULT_PAPER_URL, venueConfigFromEnv } from '../../src/exchange/config.js';
+import { DEFAULT_PAPER_URL, venueConfigFromEnv } from '../../src/config/exchange.js';
 import type { PaperExchange } from '../../src/exchange/paper/index.js';
 import { caught, startSeedPaper } from './helpers.js';
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.js';
 import { RedisPlanBridge, type PlanStarter } from '../../src/intake/redis-bridge.js';
-import type { BridgeConfigOverrides } from '../../src/intake/bridge-config.js';
+import type { BridgeConfigOverrides } from '../../src/config/bridge.js';
 import { InvalidPlanError, startPlanWorkflow } from '../../src/intake/start-plan.js';
 import { newPlan } from '../support/plans.js';
 import {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, storeConfigFromEnv } from '../../src/store/index.js';
+import { storeConfigFromEnv } from '../../src/config/store.js';
+import { openStore } from '../../src/store/index.js';
 
 describe('store configuration', () => {
   it('reads DATABASE_URL, PERMIT_CHAIN_DATA_DIR and DATABASE_SCHEMA', () => {

@@ -2,10 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../../temporal/dev-server.js';
-import { WORKER_COMMAND } from '../../src/workers/worker-config.js';
+import { WORKER_COMMAND } from '../../src/workers/worker-command.js';
 
 export const PERMITCTL = fileURLToPath(new URL('../../bin/permitctl.js', import.meta.url));
-export { WORKER_COMMAND } from '../../src/workers/worker-config.js';
+export { WORKER_COMMAND } from '../../src/workers/worker-command.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface CliResult {

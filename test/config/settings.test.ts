@@ -1,0 +1,60 @@
+// One schema for every setting: no bad value is ever replaced by a default, and a process given one stops
+// at start with one line naming the variable.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, readSettings, SETTINGS } from '../../src/config/settings.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const defaults = readSettings({});
+const numeric = Object.keys(SETTINGS.shape).filter((name) => typeof defaults[name as keyof typeof defaults] === 'number');
+
+describe('the settings schema', () => {
+  it('has defaults for a bare environment', () => {
+    expect(defaults).toMatchObject({ TEMPORAL_NAMESPACE: 'default', PERMIT_TTL_SECONDS: 15, HEALTH_PORT: 8080, PERMIT_MIRROR_TIMEOUT_MS: 500, DRIFT_ACTION: 'record' });
+    expect(numeric.length).toBeGreaterThan(25);
+  });
+
+  it('refuses a malformed value of every numeric setting, naming it, instead of falling back', () => {
+    for (const name of numeric) {
+      expect(() => readSettings({ [name]: 'abc' }), name).toThrow(ConfigError);
+      expect(() => readSettings({ [name]: 'abc' }), name).toThrow(new RegExp(`^${name} must be .*, got "abc"$`));
+    }
+    for (const optional of ['MAX_ORDER_NOTIONAL', 'MAX_PLAN_AGE_SECONDS', 'EXCHANGE_TIMEOUT_MS', 'PLAN_BRIDGE_METRICS_PORT']) {
+      expect(() => readSettings({ [optional]: 'abc' }), optional).toThrow(new RegExp(`^${optional} must be`));
+    }
+  });
+
+  it('refuses unknown words in enumerations and names every bad variable in one line', () => {
+    expect(() => readSettings({ EXCHANGE_VENUE: 'kraken' })).toThrow('EXCHANGE_VENUE must be one of paper, binance-demo, binance-live, got "kraken"');
+    expect(() => readSettings({ TEMPORAL_TLS: 'yes' })).toThrow('TEMPORAL_TLS must be true or false, got "yes"');
+    expect(() => readSettings({ POSITION_TOLERANCES: 'BTCUSDT' })).toThrow(/^POSITION_TOLERANCES entries look like SYMBOL=0.001/);
+    let message = '';
+    try {
+      readSettings({ LOG_LEVEL: 'loud', HEALTH_PORT: '70000' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).not.toContain('\n');
+    expect(message).toContain('LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, got "loud"');
+    expect(message).toContain('HEALTH_PORT must be a port number (0 = any free port), got "70000"');
+  });
+
+  it('are each documented in README (every variable the schema reads is named there)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(Object.keys(SETTINGS.shape).filter((name) => name !== 'PATH' && !readme.includes(name))).toEqual([]);
+  });
+
+  it('stops a worker process at start with one line and exit code 2', { timeout: 30_000 }, () => {
+    const run = spawnSync(process.execPath, ['bin/permitctl.js', 'worker'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, WORKER_MAX_CACHED_WORKFLOWS: 'abc' },
+      encoding: 'utf8',
+      timeout: 25_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe('permitctl: WORKER_MAX_CACHED_WORKFLOWS must be a whole number above 0, got "abc"');
+  });
+});
