@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { startPlanWorkflow } from '../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../src/client/start-plan.js';
 import { benchPlan } from './load.js';
 import { memoryOf } from './cpu.js';
 import { DEFAULT_BENCH_DATABASE_URL, displayUrl, dropBenchSchema, newBenchSchema, postgresReachable } from './services.js';

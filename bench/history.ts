@@ -16,7 +16,7 @@
 // current-details views are queries and cost 1 each), activity heartbeats (the chain sends none),
 // exports and schedules.
 import type { WorkflowHandle } from '@temporalio/client';
-import { localActivityCall } from '../src/cli/history-markers.js';
+import { localActivityCall } from '../src/client/history-markers.js';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];

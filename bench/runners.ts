@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { PlanActivities } from '../src/activities/types.js';
 import type { ChainState } from '../src/domain/chain.js';
 import type { Plan } from '../src/domain/plan.js';
-import { startPlanWorkflow } from '../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../src/client/start-plan.js';
 import type { PlanOutcome, PlanRunner } from './load.js';
 import type { ChainPolicy } from '../src/domain/chain-policy.js';
 

@@ -20,7 +20,7 @@ import type { ChainState } from '../src/domain/chain.js';
 import { parsePlan, workflowIdForPlan, type Plan, type PlanAction } from '../src/domain/plan.js';
 import { parseScenario, startPaperExchange, type OrderLogEntry, type PaperExchange } from '../src/exchange/paper/index.js';
 import { faultInputSchema } from '../src/exchange/paper/faults.js';
-import { startPlanWorkflow } from '../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../src/client/start-plan.js';
 import { openStore, type Store } from '../src/store/index.js';
 import { drawFault, FaultBook, nextClockOffset } from './faults.js';
 import { computeFigures, planIdOfClientOrderId, safetyFailures, type AttemptRecord, type FigureDetails, type FillRecord, type PermitExpiry, type SafetyFigures } from './figures.js';

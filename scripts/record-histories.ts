@@ -14,7 +14,7 @@ import { runSeedScenario } from '../src/cli/demo.js';
 import { runDriftSweep } from '../src/client/drift.js';
 import type { ChainState } from '../src/domain/chain.js';
 import { workflowIdForPlan } from '../src/domain/plan.js';
-import { startPlanWorkflow } from '../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../src/client/start-plan.js';
 import { startEmbeddedStack } from '../src/stack/embedded-stack.js';
 import { PROJECT_ROOT } from '../temporal/cli-path.js';
 

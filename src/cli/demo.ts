@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import type { ChainState } from '../domain/chain.js';
 import { dec } from '../domain/decimal.js';
 import { parsePlan, workflowIdForPlan } from '../domain/plan.js';
-import { startPlanWorkflow } from '../intake/start-plan.js';
+import { startPlanWorkflow } from '../client/start-plan.js';
 import type { EmbeddedStack } from '../stack/embedded-stack.js';
 import { CliError } from './errors.js';
 import { renderChain, workflowUiUrl } from './format.js';
-import { reconcileSymbol } from './operator.js';
-import { chainStateOf, runningPlans } from './plans.js';
+import { reconcileSymbol } from '../client/operator.js';
+import { chainStateOf, runningPlans } from '../client/plans.js';
 
 export const SEED_PLAN_FILE = 'scenarios/seed-plan.json';
 export const SEED_SCENARIO_FILE = 'scenarios/seed.json';

@@ -1,5 +1,5 @@
 // How `permitctl drift`, `drift-sweep` and `drift-schedule` print.
-import type { DriftReport, DriftSweepResult } from '../activities/types.js';
+import type { DriftReport, DriftSweepResult } from '../client/drift.js';
 import type { DriftScheduleState } from '../client/drift.js';
 import { renderTable } from './format.js';
 

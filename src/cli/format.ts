@@ -1,5 +1,8 @@
 // Human-readable renderings of a plan's chain (the seed's "Permit Chain Timing" table).
+import type { TimelineRow } from '../client/trace.js';
 import type { ChainEvent, ChainState } from '../domain/chain.js';
+
+export type { TimelineRow };
 
 const LAYER_BY_KIND: Record<string, string> = {
   plan_accepted: 'Plan',
@@ -41,13 +44,6 @@ function clockOf(iso: string): string {
   return iso.length >= 23 ? iso.slice(11, 23) : iso;
 }
 
-export interface TimelineRow {
-  time: string;
-  layer: string;
-  action: string;
-  result: string;
-  ttl: string;
-}
 
 export function timelineRows(state: ChainState): TimelineRow[] {
   return state.events.map((e) => ({

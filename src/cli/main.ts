@@ -4,9 +4,9 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { isExecutable, workflowIdForPlan } from '../domain/plan.js';
+import { workflowIdForPlan } from '../domain/plan.js';
 import { runBridgeUntil } from '../intake/run-bridge.js';
-import { startPlanWorkflow } from '../intake/start-plan.js';
+import { startPlanWorkflow } from '../client/start-plan.js';
 import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../config/chain.js';
 import { preferredOrFreePort } from '../runtime/ports.js';
 import { dataDirFromEnv } from '../config/store.js';
@@ -18,15 +18,15 @@ import { operatorName } from '../config/process.js';
 import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
 import { CliError, ExitCode } from './errors.js';
 import { ConfigError } from '../config/settings.js';
+import { ClientError, type ClientErrorKind } from '../client/errors.js';
 import { renderChain, renderTable, renderTimeline, workflowUiUrl } from './format.js';
-import { listPlans, listQuery, type ListFilters } from './list.js';
-import { traceRows } from './trace.js';
+import { listPlans, listQuery, type ListFilters } from '../client/list.js';
+import { traceRows } from '../client/trace.js';
 import { print, printJson, readPlanInput } from './io.js';
-import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from './operator.js';
-import { deleteDriftSchedule, describeDriftSchedule, driftReport, ensureDriftSchedule, runDriftSweep } from '../client/drift.js';
-import { DRIFT_SCHEDULE_ID } from '../workflows/definitions.js';
+import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from '../client/operator.js';
+import { deleteDriftSchedule, describeDriftSchedule, driftReport, ensureDriftSchedule, runDriftSweep, DRIFT_SCHEDULE_ID } from '../client/drift.js';
 import { renderDriftReport, renderSchedule, renderSweep } from './drift-format.js';
-import { chainStateOf, planHandle } from './plans.js';
+import { chainStateOf, planHandle } from '../client/plans.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -157,13 +157,12 @@ program
   .option('--json', 'print the chain state as JSON')
   .action(async (file: string, opts: { wait?: boolean; json?: boolean }) => {
     const plan = readPlanInput(file);
-    if (!isExecutable(plan)) {
-      const note = { plan_id: plan.plan_id, started: false, reason: `decision is ${plan.decision}; only EXECUTE plans start a workflow` };
-      return opts.json ? printJson(note) : print(`not started: ${note.reason}`);
-    }
     await withTemporal(async (t) => {
       const started = await startPlanWorkflow(t.client, plan, { taskQueue: t.taskQueue, policy: chainPolicyFromEnv() });
-      if (!started.started) throw new CliError(`refused: plan ${plan.plan_id} was already submitted (workflow ${started.workflowId}); a plan runs at most once`);
+      if (!started.started && started.reason === 'not_execute') {
+        return opts.json ? printJson({ plan_id: plan.plan_id, started: false, reason: started.detail }) : print(`not started: ${started.detail}`);
+      }
+      if (!started.started) throw new CliError(`refused: ${started.detail}`);
       if (!opts.wait) {
         if (opts.json) return printJson({ plan_id: plan.plan_id, workflow_id: started.workflowId, started: true, ui: workflowUiUrl(t.uiUrl, t.namespace, started.workflowId) });
         print(`started ${started.workflowId}`);
@@ -360,10 +359,13 @@ function warnUntold(failed: Array<{ workflowId: string; error: string }>): void 
   for (const f of failed) process.stderr.write(`permitctl: warning: could not signal ${f.workflowId}: ${f.error}\n`);
 }
 
+const CLIENT_EXIT_CODES: Record<ClientErrorKind, number> = { invalid: ExitCode.invalid, not_found: ExitCode.notFound, failed: ExitCode.other };
+
 function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ExitCode.invalid;
   if (err instanceof ConfigError) return ExitCode.invalid;
+  if (err instanceof ClientError) return CLIENT_EXIT_CODES[err.kind];
   return ExitCode.other;
 }
 

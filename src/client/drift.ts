@@ -4,6 +4,9 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, W
 import type { DriftReport, DriftReportRequest, DriftSweepResult } from '../activities/types.js';
 import { DRIFT_REPORT_WORKFLOW_TYPE, DRIFT_SCHEDULE_ID, DRIFT_SWEEP_WORKFLOW_TYPE } from '../workflows/definitions.js';
 
+export type { DriftReport, DriftSweepResult };
+export { DRIFT_SCHEDULE_ID };
+
 export interface DriftScheduleState {
   scheduleId: string;
   everySeconds: number;

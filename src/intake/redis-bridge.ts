@@ -5,13 +5,13 @@
 // long enough (XAUTOCLAIM). Starting is idempotent (workflow id = plan id), so a re-read never starts twice.
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { isExecutable, type Plan } from '../domain/plan.js';
+import type { Plan } from '../domain/plan.js';
 import { Backoff, sleep } from './backoff.js';
 import { bridgeConfigFromEnv, type BridgeConfig, type BridgeConfigOverrides } from '../config/bridge.js';
 import { createBridgeLogger, errorText, type BridgeLogger } from './bridge-log.js';
 import { emptyCounters, type BridgeCounters, type BridgeLag } from './bridge-stats.js';
 import { InFlight } from './in-flight.js';
-import { startPlanWorkflow } from './start-plan.js';
+import { startPlanWorkflow, type NotStartedReason } from '../client/start-plan.js';
 import { fieldsToPairs, parseEntry } from './stream-entry.js';
 import { autoClaimPageOf, entriesOfReadGroup, groupLagOf, pendingCountOf, type StreamEntry } from './stream-replies.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
@@ -20,7 +20,8 @@ import type { ChainPolicy } from '../domain/chain-policy.js';
 const DLQ_MAX_LENGTH = 100_000;
 
 /** Starts a plan's workflow; `started: false` means it already existed. Throws when it cannot tell (Temporal down). */
-export type PlanStarter = (plan: Plan) => Promise<{ started: boolean }>;
+/** Starts one plan as startPlanWorkflow does: only an EXECUTE plan, and only once. */
+export type PlanStarter = (plan: Plan) => Promise<{ started: true } | { started: false; reason: NotStartedReason }>;
 
 export interface TemporalTarget {
   client: Client;
@@ -275,15 +276,15 @@ export class RedisPlanBridge {
     if (entry.fields === null) return this.ack(entry.id); // deleted from the stream: nothing left to do
     const parsed = parseEntry(entry.fields, { now: Date.now() }); // a plan from the future (or in ms) is dead-lettered
     if (!parsed.ok) return this.deadLetter(entry.id, entry.fields, parsed.error);
-    if (!isExecutable(parsed.plan)) {
+    const result = await this.startPlan(parsed.plan).catch((err: unknown) => {
+      throw new EntryFailure('start', err);
+    });
+    if (!result.started && result.reason === 'not_execute') {
       await this.ack(entry.id);
       this.counters.skipped += 1;
       this.log.debug({ event: 'skipped', id: entry.id, plan_id: parsed.plan.plan_id, decision: parsed.plan.decision }, 'not an EXECUTE plan');
       return;
     }
-    const result = await this.startPlan(parsed.plan).catch((err: unknown) => {
-      throw new EntryFailure('start', err);
-    });
     this.counters[result.started ? 'started' : 'duplicates'] += 1;
     this.log.info({ event: result.started ? 'started' : 'duplicate', id: entry.id, plan_id: parsed.plan.plan_id }, result.started ? 'plan started' : 'plan already started');
     if (this.config.ackDelayMs > 0) await sleep(this.config.ackDelayMs, this.stopping.signal); // test hook, see BridgeConfig

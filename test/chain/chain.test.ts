@@ -1,8 +1,8 @@
 // The permit chain on one shared embedded stack (PostgreSQL store): happy path, duplicate submits,
 // operator pauses, retried and refused exchange calls, an order whose answer was lost.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading, type OperatorContext } from '../../src/cli/operator.js';
-import { chainStateOf, runningPlans } from '../../src/cli/plans.js';
+import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading, type OperatorContext } from '../../src/client/operator.js';
+import { chainStateOf, runningPlans } from '../../src/client/plans.js';
 import { reconcileSignal, resumeSignal } from '../../src/workflows/definitions.js';
 import { eventKinds, executionsOf, newPlan, sleep, waitForChain, waitForStage } from '../support/plans.js';
 import { startChainStack, type ChainStack } from '../support/stack.js';

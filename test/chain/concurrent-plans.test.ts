@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle.js';
 import type { ChainState } from '../../src/domain/chain.js';
 import type { Plan } from '../../src/domain/plan.js';
-import { startPlanWorkflow } from '../../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../../src/client/start-plan.js';
 import { freePort } from '../../src/runtime/ports.js';
 import { turnSignal } from '../../src/workflows/definitions.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileSymbol } from '../../src/cli/operator.js';
-import { runningPlans } from '../../src/cli/plans.js';
+import { reconcileSymbol } from '../../src/client/operator.js';
+import { runningPlans } from '../../src/client/plans.js';
 import { parsePlan } from '../../src/domain/plan.js';
 import { eventKinds, executionsOf, waitForStage } from '../support/plans.js';
 import { startChainStack, type ChainStack } from '../support/stack.js';

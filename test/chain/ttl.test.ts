@@ -1,7 +1,7 @@
 // Permit TTL (2 s here) enforced by the workflow: exchange latency pushes the chain past a permit's
 // expiry, and no order request reaches (or executes on) the exchange outside a valid permit pair.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPlanWorkflow } from '../../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../../src/client/start-plan.js';
 import { arrivalTimes, executionTimes, grantedWindows, outsideWindows } from '../support/permit-window.js';
 import { eventKinds, newPlan, waitForStage } from '../support/plans.js';
 import { startChainStack, type ChainStack } from '../support/stack.js';

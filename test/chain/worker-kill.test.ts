@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../../src/exchange/paper/index.js';
-import { startPlanWorkflow } from '../../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../../src/client/start-plan.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { PaperAdmin } from '../support/paper-admin.js';
 import { newPlan, planResult, sleep } from '../support/plans.js';

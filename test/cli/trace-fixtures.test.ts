@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protos from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
-import { traceRows } from '../../src/cli/trace.js';
+import { traceRows } from '../../src/client/trace.js';
 import { countActions } from '../../bench/history.js';
 import { PROJECT_ROOT } from '../../temporal/cli-path.js';
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/domain/plan.js';
 import { RedisPlanBridge, type PlanStarter } from '../../src/intake/redis-bridge.js';
 import type { BridgeConfigOverrides } from '../../src/config/bridge.js';
-import { InvalidPlanError, startPlanWorkflow } from '../../src/intake/start-plan.js';
+import { InvalidPlanError, startPlanWorkflow } from '../../src/client/start-plan.js';
 import { newPlan } from '../support/plans.js';
 import {
   connectTestRedis,
@@ -105,7 +105,8 @@ describe('Redis plan bridge', () => {
     const brokenId = await redis.xadd(names.stream, '*', 'plan', '{"plan_id": "x"', 'producer', 'apply-layer');
     await publishFlat(redis, names.stream, { ...newPlan('ETHUSDT'), decision: 'HOLD' });
 
-    const bridge = startBridge(names, { startPlan: async () => ({ started: true }) });
+    // The starter answers as startPlanWorkflow does (the test above shows it): HOLD is not started.
+    const bridge = startBridge(names, { startPlan: async (plan) => (plan.decision === 'EXECUTE' ? { started: true } : { started: false, reason: 'not_execute' }) });
     await waitFor(() => settled(bridge), (n) => n === 3, 'three entries settled');
 
     expect(bridge.stats()).toMatchObject({ started: 0, deadLettered: 2, skipped: 1 });
@@ -159,6 +160,14 @@ describe('Redis plan bridge', () => {
     await expect(startPlanWorkflow(temporal.client, fromFuture, target)).rejects.toThrow(/^invalid plan: timestamp: \d+ is 3[56]\d\d s in the future \(allowed skew 60 s\)$/);
     expect(await workflowExists(temporal.client, inMs.plan_id)).toBe(false);
     expect(await workflowExists(temporal.client, fromFuture.plan_id)).toBe(false);
+  });
+
+  it('startPlanWorkflow itself starts only EXECUTE plans: a HOLD plan is answered not_execute and never reaches Temporal', async () => {
+    const target = { taskQueue: uniqueId('tq'), policy: DEFAULT_CHAIN_POLICY };
+    const hold = { ...newPlan('BTCUSDT', 'PARTIAL_75', 'hold'), decision: 'HOLD' };
+    const result = await startPlanWorkflow(temporal.client, hold, target);
+    expect(result).toMatchObject({ started: false, reason: 'not_execute', detail: 'decision is HOLD; only EXECUTE plans start a workflow' });
+    expect(await workflowExists(temporal.client, hold.plan_id)).toBe(false);
   });
 
   it('1,000 entries incl. malformed ones: every valid plan started once, every malformed one dead-lettered, nothing pending', async () => {
@@ -227,7 +236,7 @@ describe('Redis plan bridge', () => {
       if (!temporalUp) throw new Error('14 UNAVAILABLE: connection refused');
       const fresh = !startedIds.has(plan.plan_id);
       startedIds.add(plan.plan_id);
-      return { started: fresh };
+      return fresh ? { started: true } : { started: false, reason: 'duplicate' };
     };
     const plans = [newPlan('BTCUSDT'), newPlan('ETHUSDT'), newPlan('BTCUSDT')];
     for (const plan of plans) await publishFlat(redis, names.stream, plan);

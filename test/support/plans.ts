@@ -1,7 +1,7 @@
 // Plans and chain-state waits shared by the chain tests.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { chainStateOf } from '../../src/cli/plans.js';
+import { chainStateOf } from '../../src/client/plans.js';
 import type { ChainState } from '../../src/domain/chain.js';
 import { parsePlan, workflowIdForPlan, type Plan, type PlanAction } from '../../src/domain/plan.js';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChainState } from '../../src/domain/chain.js';
 import type { Plan } from '../../src/domain/plan.js';
-import { startPlanWorkflow, type StartedPlan } from '../../src/intake/start-plan.js';
+import { startPlanWorkflow, type StartedPlan } from '../../src/client/start-plan.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../src/stack/embedded-stack.js';
 import { PaperAdmin } from './paper-admin.js';
 import { planResult } from './plans.js';

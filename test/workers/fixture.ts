@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange, type OrderLogEntry, type PaperExchange } from '../../src/exchange/paper/index.js';
-import { startPlanWorkflow } from '../../src/intake/start-plan.js';
+import { startPlanWorkflow } from '../../src/client/start-plan.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { PaperAdmin } from '../support/paper-admin.js';

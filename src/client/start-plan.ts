@@ -1,7 +1,8 @@
-// The one way a plan becomes a workflow, used by `permitctl submit`, the demo and the Redis bridge.
+// The one way a plan becomes a workflow, used by `permitctl submit`, the demo, the Redis bridge, the
+// benchmark and the campaigns: only an EXECUTE plan does, and only once.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { formatFieldErrors, parsePlan, workflowIdForPlan, type FieldError, type Plan } from '../domain/plan.js';
+import { formatFieldErrors, isExecutable, parsePlan, workflowIdForPlan, type FieldError, type Plan } from '../domain/plan.js';
 import { SearchAttributes, PLAN_WORKFLOW_TYPE, type PlanWorkflowInput } from '../workflows/definitions.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
 
@@ -26,11 +27,20 @@ export class InvalidPlanError extends Error {
   }
 }
 
-export interface StartedPlan {
-  workflowId: string;
-  runId: string | null;
-  /** False when a workflow for this plan id already exists: the plan is not started twice. */
-  started: boolean;
+/** Why a valid plan was not started: it is not an EXECUTE plan, or a workflow for its id already exists. */
+export type NotStartedReason = 'not_execute' | 'duplicate';
+
+export type StartedPlan =
+  | { started: true; workflowId: string; runId: string }
+  | { started: false; workflowId: string; runId: null; reason: NotStartedReason; detail: string };
+
+function notStarted(plan: Plan, reason: NotStartedReason): StartedPlan {
+  const workflowId = workflowIdForPlan(plan.plan_id);
+  const detail =
+    reason === 'not_execute'
+      ? `decision is ${plan.decision}; only EXECUTE plans start a workflow`
+      : `plan ${plan.plan_id} was already submitted (workflow ${workflowId}); a plan runs at most once`;
+  return { started: false, workflowId, runId: null, reason, detail };
 }
 
 function planDetails(plan: Plan): string {
@@ -47,13 +57,15 @@ function planDetails(plan: Plan): string {
 /**
  * Starts the plan's workflow. The plan is validated once more against the clock at acceptance (a `Plan`
  * built by code rather than parsed, or one held since it was parsed): a plan timestamped in
- * milliseconds or from the future throws InvalidPlanError and starts nothing.
+ * milliseconds or from the future throws InvalidPlanError and starts nothing. A plan whose decision is not
+ * EXECUTE starts nothing and never reaches Temporal.
  */
 export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartPlanOptions): Promise<StartedPlan> {
   const workflowId = workflowIdForPlan(plan.plan_id);
   const acceptedAt = opts.acceptedAt ?? Date.now();
   const valid = parsePlan(plan, { now: acceptedAt });
   if (!valid.ok) throw new InvalidPlanError(valid.errors);
+  if (!isExecutable(plan)) return notStarted(plan, 'not_execute');
   const input: PlanWorkflowInput = { plan, acceptedAt, policy: opts.policy };
   try {
     const handle = await client.workflow.start(PLAN_WORKFLOW_TYPE, {
@@ -75,7 +87,7 @@ export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartP
     });
     return { workflowId, runId: handle.firstExecutionRunId, started: true };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, runId: null, started: false };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return notStarted(plan, 'duplicate');
     throw err;
   }
 }

@@ -11,7 +11,7 @@ import {
   type ReconcileWorkflowInput,
 } from '../workflows/definitions.js';
 import { planPauseScope } from '../domain/plan.js';
-import { CliError, ExitCode } from './errors.js';
+import { ClientError } from './errors.js';
 import { planHandle, runningPlans } from './plans.js';
 
 export interface OperatorContext {
@@ -24,7 +24,7 @@ export interface OperatorContext {
 
 async function runningPlanHandle(ctx: OperatorContext, planId: string) {
   const { handle, running } = await planHandle(ctx.client, planId);
-  if (!running) throw new CliError(`plan ${planId} has already ended: nothing to pause or resume`, ExitCode.invalid);
+  if (!running) throw new ClientError(`plan ${planId} has already ended: nothing to pause or resume`, 'invalid');
   return handle;
 }
 
@@ -47,7 +47,7 @@ async function setPlanTrading(ctx: OperatorContext, planId: string, state: 'paus
   );
   if (state === 'running') await signal();
   if (failure !== null) {
-    throw new CliError(`plan ${planId} was told by signal (${state === 'paused' ? 'pause' : 'resume'}), but its durable trading state is not recorded yet: ${failure}`);
+    throw new ClientError(`plan ${planId} was told by signal (${state === 'paused' ? 'pause' : 'resume'}), but its durable trading state is not recorded yet: ${failure}`);
   }
 }
 
@@ -72,12 +72,12 @@ async function runOperatorWorkflow<T>(ctx: OperatorContext, type: string, workfl
   const timeoutMs = ctx.timeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CliError(`${workflowId} is queued, but no worker carried it out within ${timeoutMs / 1000} s: is a worker running on task queue ${ctx.taskQueue}? It runs as soon as one does.`)), timeoutMs);
+    timer = setTimeout(() => reject(new ClientError(`${workflowId} is queued, but no worker carried it out within ${timeoutMs / 1000} s: is a worker running on task queue ${ctx.taskQueue}? It runs as soon as one does.`)), timeoutMs);
   });
   try {
     return (await Promise.race([handle.result(), timedOut])) as T;
   } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new CliError(`${workflowId} failed: ${failureReason(err)}`);
+    if (err instanceof WorkflowFailedError) throw new ClientError(`${workflowId} failed: ${failureReason(err)}`);
     throw err;
   } finally {
     clearTimeout(timer);

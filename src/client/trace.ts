@@ -6,8 +6,16 @@ import type { BookedFill, LedgerSyncResult, PlacedOrder, TurnReleaseResult, Turn
 import type { ChainState } from '../domain/chain.js';
 import { describeGovernor, describeP33 } from '../domain/describe.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
-import type { TimelineRow } from './format.js';
 import { localActivityCall } from './history-markers.js';
+
+/** One row of the seed's "Permit Chain Timing" table. */
+export interface TimelineRow {
+  time: string;
+  layer: string;
+  action: string;
+  result: string;
+  ttl: string;
+}
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];

@@ -4,7 +4,7 @@ import type { PlanState } from '../domain/chain.js';
 import type { SearchStage } from '../workflows/chain-recorder.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
 import { PLAN_WORKFLOW_TYPE, SearchAttributes } from '../workflows/definitions.js';
-import { CliError, ExitCode } from './errors.js';
+import { ClientError } from './errors.js';
 
 const OUTCOMES: PlanState[] = ['RUNNING', 'EXECUTED', 'DENIED', 'EXPIRED', 'CANCELLED', 'FAILED'];
 const STAGES: SearchStage[] = ['running', 'waiting_turn', 'awaiting_reconcile', 'paused', 'settling', 'done'];
@@ -31,7 +31,7 @@ export interface ListedPlan {
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   const upper = name === 'outcome' ? value.toUpperCase() : value;
-  if (!(allowed as readonly string[]).includes(upper)) throw new CliError(`invalid --${name} "${value}": one of ${allowed.join(', ')}`, ExitCode.invalid);
+  if (!(allowed as readonly string[]).includes(upper)) throw new ClientError(`invalid --${name} "${value}": one of ${allowed.join(', ')}`, 'invalid');
   return upper as T;
 }
 
@@ -39,7 +39,7 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 export function listQuery(filters: ListFilters): string {
   const clauses = [`WorkflowType = '${PLAN_WORKFLOW_TYPE}'`];
   if (filters.symbol !== undefined) {
-    if (!SYMBOL_PATTERN.test(filters.symbol)) throw new CliError(`invalid --symbol "${filters.symbol}": an upper-case futures symbol such as BTCUSDT`, ExitCode.invalid);
+    if (!SYMBOL_PATTERN.test(filters.symbol)) throw new ClientError(`invalid --symbol "${filters.symbol}": an upper-case futures symbol such as BTCUSDT`, 'invalid');
     clauses.push(`PermitSymbol = '${filters.symbol}'`);
   }
   if (filters.outcome !== undefined) clauses.push(`PermitOutcome = '${oneOf('outcome', filters.outcome, OUTCOMES)}'`);

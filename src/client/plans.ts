@@ -4,7 +4,7 @@ import type { TypedSearchAttributes } from '@temporalio/common';
 import type { ChainState } from '../domain/chain.js';
 import { workflowIdForPlan } from '../domain/plan.js';
 import { chainStateQuery, PLAN_WORKFLOW_TYPE } from '../workflows/definitions.js';
-import { CliError, ExitCode } from './errors.js';
+import { ClientError } from './errors.js';
 
 export async function planHandle(client: Client, planId: string): Promise<{ handle: WorkflowHandle; running: boolean }> {
   const handle = client.workflow.getHandle(workflowIdForPlan(planId));
@@ -12,7 +12,7 @@ export async function planHandle(client: Client, planId: string): Promise<{ hand
     const description = await handle.describe();
     return { handle, running: description.status.name === 'RUNNING' };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new CliError(`plan ${planId} not found (no workflow ${workflowIdForPlan(planId)})`, ExitCode.notFound);
+    if (err instanceof WorkflowNotFoundError) throw new ClientError(`plan ${planId} not found (no workflow ${workflowIdForPlan(planId)})`, 'not_found');
     throw err;
   }
 }
