@@ -8,7 +8,8 @@ import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../exchange/paper/index.js';
 import { chainPolicyFromEnv } from '../config/chain.js';
 import { connectionOptions, temporalConfigFromEnv } from '../config/temporal.js';
-import { openChainServices, type ChainServices } from '../workers/chain-services.js';
+import { openInstrumentedServices, type ChainServices } from '../workers/chain-services.js';
+import { createChainMetrics, type ChainMetrics } from '../workers/metrics.js';
 import { RedisPlanBridge } from '../intake/redis-bridge.js';
 import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
 import { installTemporalRuntime } from '../workers/runtime.js';
@@ -19,7 +20,6 @@ import { storeConfigFromEnv } from '../config/store.js';
 import { workerProcessConfigFromEnv } from '../config/worker.js';
 import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
-import { temporalWorkflowRuns } from '../workers/workflow-runs.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
 
 export interface StackOptions {
@@ -41,6 +41,8 @@ export interface EmbeddedStack {
   uiUrl: string | null;
   paper: PaperExchange | null;
   services: ChainServices;
+  /** The project's metrics of this stack's worker (permit decisions, exchange calls), as a pod's /metrics has them. */
+  metrics: ChainMetrics;
   worker: Worker;
   policy: ChainPolicy;
   /** True: `client` shares the worker's connection, so plans started through it may ask for eager start. */
@@ -77,11 +79,14 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
     cleanups.push(() => nativeConnection.close());
     // One connection for client and worker: plans this process starts can be started eagerly on its worker.
     const client = new Client({ connection: nativeConnection, namespace: cfg.namespace });
-    const services = await openChainServices(env, {
+    // The worker's own activity stack, instrumentation included: `up`, `demo` and the bench run what a pod runs.
+    const metrics = createChainMetrics({ defaultMetrics: false });
+    const services = await openInstrumentedServices(env, {
+      metrics,
+      client,
       store: { ...storeConfigFromEnv(env), dataDir: opts.dataDir },
       ...(paper ? { venue: { baseUrl: paper.url } } : {}),
       ...(mirror ? { mirror } : {}),
-      workflowRuns: temporalWorkflowRuns(client),
     });
     cleanups.push(() => services.close());
     const worker = await createPlanWorker({
@@ -116,6 +121,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       uiUrl,
       paper,
       services,
+      metrics,
       worker,
       policy,
       eagerStart: true,

@@ -7,6 +7,10 @@ import { createVenue } from '../exchange/ccxt-venue.js';
 import type { Venue, VenueConfig } from '../exchange/venue.js';
 import { storeConfigFromEnv } from '../config/store.js';
 import type { Env } from '../config/settings.js';
+import type { Client } from '@temporalio/client';
+import { instrumentActivities, instrumentVenue } from './instrument.js';
+import type { ChainMetrics } from './metrics.js';
+import { temporalWorkflowRuns } from './workflow-runs.js';
 import { openStore, type Store, type StoreConfig } from '../store/index.js';
 import { chainPolicyFromEnv, chainSettingsFromEnv } from '../config/chain.js';
 import { orderTimingProblem } from '../domain/order-protocol.js';
@@ -63,6 +67,30 @@ export async function openChainServices(env: Env | undefined, overrides: ChainSe
       await store.close();
     },
   };
+}
+
+export interface InstrumentedServicesOptions {
+  metrics: ChainMetrics;
+  /** The worker's client: Temporal's view of workflow runs (a symbol's turn held by a closed run is freed). */
+  client: Client;
+  store?: StoreConfig;
+  venue?: Partial<VenueConfig>;
+  mirror?: PermitMirror;
+}
+
+/**
+ * The activity stack every worker runs, the pod's and the embedded stack's alike: the store and the venue
+ * from the settings, the exchange calls and the permit decisions counted in `metrics`.
+ */
+export async function openInstrumentedServices(env: Env | undefined, opts: InstrumentedServicesOptions): Promise<ChainServices> {
+  const services = await openChainServices(env, {
+    ...(opts.store ? { store: opts.store } : {}),
+    ...(opts.venue ? { venue: opts.venue } : {}),
+    ...(opts.mirror ? { mirror: opts.mirror } : {}),
+    workflowRuns: temporalWorkflowRuns(opts.client),
+    wrapVenue: (venue) => instrumentVenue(venue, opts.metrics),
+  });
+  return { ...services, activities: instrumentActivities(services.activities, opts.metrics) };
 }
 
 /** The settings the order protocol's safety rests on, checked together: an unsafe combination does not start. */

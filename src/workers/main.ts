@@ -8,10 +8,9 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from '../config/temporal.js';
 import { freePort } from '../runtime/ports.js';
 import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
-import { openChainServices, type ChainServices } from './chain-services.js';
+import { openInstrumentedServices, type ChainServices } from './chain-services.js';
 import { createHealthServer, WorkerHealth } from './health.js';
 import { closeServer, listen } from './http-listen.js';
-import { instrumentActivities, instrumentVenue } from './instrument.js';
 import { createLogger, temporalLoggerFor, type Logger } from './logging.js';
 import { createChainMetrics, type ChainMetrics } from './metrics.js';
 import { createMetricsServer } from './metrics-server.js';
@@ -20,7 +19,6 @@ import { createPlanWorker, loadWorkflowBundle } from './plan-worker.js';
 import { workerProcessConfigFromEnv, type WorkerProcessConfig } from '../config/worker.js';
 import { temporalLogLevelFromEnv } from '../config/process.js';
 import type { Env } from '../config/settings.js';
-import { temporalWorkflowRuns } from './workflow-runs.js';
 
 export interface WorkerProcessOptions {
   env?: Env;
@@ -107,11 +105,7 @@ async function startTelemetry(env: Env | undefined, config: WorkerProcessConfig,
 async function openServices(env: Env | undefined, metrics: ChainMetrics, client: Client, cleanups: Cleanups): Promise<ChainServices> {
   const mirror = permitMirrorFromEnv(env);
   if (mirror) cleanups.add('permit mirror', () => mirror.close());
-  const services = await openChainServices(env, {
-    ...(mirror ? { mirror } : {}),
-    workflowRuns: temporalWorkflowRuns(client),
-    wrapVenue: (venue) => instrumentVenue(venue, metrics),
-  });
+  const services = await openInstrumentedServices(env, { metrics, client, ...(mirror ? { mirror } : {}) });
   cleanups.add('store and venue', () => services.close());
   return services;
 }
@@ -139,7 +133,7 @@ export async function runWorkerProcess(opts: WorkerProcessOptions = {}): Promise
       connection,
       namespace: cfg.namespace,
       taskQueue: cfg.taskQueue,
-      activities: instrumentActivities(services.activities, metrics),
+      activities: services.activities,
       bundle: await loadWorkflowBundle(config.workflowBundlePath),
       shutdownGraceTime: config.shutdownGraceMs,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,

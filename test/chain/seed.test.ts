@@ -89,5 +89,13 @@ describe('seed scenario', () => {
     // The adjustment records the denial it answered: the P3.3 permit and the amounts it denied on.
     expect(adjustments[0]).toMatchObject({ before: '0.002', after: '0.062', who: 'seed-test', why: 'seed test: ledger behind the exchange', answers: answered });
     expect(await executionsOf(t.stack.client, plan.plan_id)).toBe(1);
+
+    // The embedded stack runs the pod's activity stack, instrumentation included: the denial, the grants
+    // and the order call are counted as a worker's /metrics counts them.
+    const permits = await t.stack.metrics.registry.getSingleMetricAsString('permit_chain_permits_total');
+    expect(permits).toMatch(/permit_chain_permits_total\{layer="p33",decision="denied",reason="[a-z_]+"\} [1-9]/);
+    expect(permits).toMatch(/permit_chain_permits_total\{layer="governor",decision="granted",reason="none"\} [1-9]/);
+    const calls = await t.stack.metrics.registry.getSingleMetricAsString('permit_chain_exchange_call_duration_seconds');
+    expect(calls).toMatch(/permit_chain_exchange_call_duration_seconds_count\{call="place_order",result="ok"\} 1/);
   });
 });
