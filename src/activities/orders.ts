@@ -7,7 +7,7 @@ import { EXCHANGE_MAX_AHEAD_MS, attemptSettlesAt, recvWindowFor } from '../domai
 import type { ClockReading } from '../exchange/exchange-clock.js';
 import { VenueError, type OrderReport, type Venue } from '../exchange/venue.js';
 import type { OrderAttempt, Store } from '../store/index.js';
-import type { PermitMirror } from './permit-mirror.js';
+import type { PermitMirror } from '../store/permit-mirror.js';
 import type { PlaceOrderRequest, PlacedOrder, SettleResult } from './types.js';
 import type { Plan } from '../domain/plan.js';
 

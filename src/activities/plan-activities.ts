@@ -13,7 +13,7 @@ import * as orders from './orders.js';
 import * as turns from './turns.js';
 import type { ChainSettings } from '../domain/chain-policy.js';
 import { planIdOfLegacyClientOrderId } from '../domain/plan-ids.js';
-import type { PermitMirror } from './permit-mirror.js';
+import type { PermitMirror } from '../store/permit-mirror.js';
 import type {
   BookFillRequest,
   BookedFill,

@@ -11,7 +11,7 @@ import { connectionOptions, temporalConfigFromEnv } from '../config/temporal.js'
 import { openInstrumentedServices, type ChainServices } from '../workers/chain-services.js';
 import { createChainMetrics, type ChainMetrics } from '../workers/metrics.js';
 import { RedisPlanBridge } from '../intake/redis-bridge.js';
-import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
+import { permitMirrorFromEnv } from '../store/redis-permit-mirror.js';
 import { installTemporalRuntime } from '../workers/runtime.js';
 import { redisUrlFromEnv } from '../config/bridge.js';
 import { venueNameFromEnv } from '../config/exchange.js';

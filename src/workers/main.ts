@@ -7,7 +7,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from '../config/temporal.js';
 import { freePort } from '../runtime/ports.js';
-import { permitMirrorFromEnv } from '../intake/redis-permit-mirror.js';
+import { permitMirrorFromEnv } from '../store/redis-permit-mirror.js';
 import { openInstrumentedServices, type ChainServices } from './chain-services.js';
 import { createHealthServer, WorkerHealth } from './health.js';
 import { closeServer, listen } from './http-listen.js';

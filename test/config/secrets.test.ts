@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { secretFromEnv } from '../../src/config/secrets.js';
 import { venueConfigFromEnv } from '../../src/config/exchange.js';
-import { permitMirrorFromEnv } from '../../src/intake/redis-permit-mirror.js';
+import { permitMirrorFromEnv } from '../../src/store/redis-permit-mirror.js';
 import { temporalConfigFromEnv } from '../../src/config/temporal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'permit-secrets-'));

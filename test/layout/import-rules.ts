@@ -55,9 +55,7 @@ export const RULES: Record<Folder, Rule> = {
  */
 export const PENDING: ReadonlyArray<{ from: Folder; to: Folder; typeOnly?: boolean; move: string }> = [
   { from: 'cli', to: 'runtime', move: 'free ports with the shared process plumbing' },
-  { from: 'intake', to: 'activities', typeOnly: true, move: 'the permit mirror beside the permit log (store)' },
   { from: 'workers', to: 'runtime', move: 'free ports with the shared process plumbing' },
-  { from: 'workers', to: 'intake', move: 'the permit mirror beside the permit log (store)' },
   { from: 'workers', to: 'activities', typeOnly: true, move: 'activities grouped by domain, their contract in one file' },
   { from: 'temporal', to: 'runtime', move: 'the dev-server launcher beside the embedded stack, free ports with the process plumbing' },
 ];

@@ -4,12 +4,14 @@
 // as the seed's JSON, expiring with the permit (SET … PX <ms left until expires_at>). The store stays
 // the source of truth: a Redis outage costs only the copy. Nothing here ever throws into the chain.
 import { Redis } from 'ioredis';
-import type { PermitMirror } from '../activities/permit-mirror.js';
+import { pino, type Logger } from 'pino';
+import type { PermitMirror } from './permit-mirror.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import { governorPermitKey, positionPermitKey } from '../domain/plan.js';
 import { DEFAULT_REDIS_URL, permitMirrorConfigFromEnv } from '../config/bridge.js';
 import type { Env } from '../config/settings.js';
-import { createBridgeLogger, errorText, type BridgeLogger } from './bridge-log.js';
+import { logLevelFromEnv } from '../config/process.js';
+import { errorText } from '../domain/error-text.js';
 
 /** The governor permit as the seed shows it under quantum:permit:<plan_id>. */
 export interface MirroredGovernorPermit {
@@ -72,13 +74,13 @@ export interface RedisPermitMirrorOptions {
   redisUrl?: string;
   /** Longest a mirror write may take before it is given up (the activity waits for it). */
   commandTimeoutMs?: number;
-  logger?: BridgeLogger;
+  logger?: Logger;
   now?: () => number;
 }
 
 export class RedisPermitMirror implements PermitMirror {
   private readonly redis: Redis;
-  private readonly log: BridgeLogger;
+  private readonly log: Logger;
   private readonly now: () => number;
   private readonly commandTimeoutMs: number;
   private everConnected = false;
@@ -88,7 +90,7 @@ export class RedisPermitMirror implements PermitMirror {
   constructor(opts: RedisPermitMirrorOptions = {}) {
     const timeout = opts.commandTimeoutMs ?? 500;
     this.commandTimeoutMs = timeout;
-    this.log = (opts.logger ?? createBridgeLogger(undefined, 'permit-mirror')).child({ component: 'permit-mirror' });
+    this.log = (opts.logger ?? pino({ name: 'permit-mirror', level: logLevelFromEnv() }, pino.destination({ fd: 2, sync: true }))).child({ component: 'permit-mirror' });
     this.now = opts.now ?? Date.now;
     this.redis = new Redis(opts.redisUrl ?? DEFAULT_REDIS_URL, {
       connectionName: 'permit-chain-mirror',
@@ -176,7 +178,7 @@ export class RedisPermitMirror implements PermitMirror {
 }
 
 /** The mirror when REDIS_URL is set and PERMIT_MIRROR is not `off`; null otherwise. */
-export function permitMirrorFromEnv(env?: Env, logger?: BridgeLogger): RedisPermitMirror | null {
+export function permitMirrorFromEnv(env?: Env, logger?: Logger): RedisPermitMirror | null {
   const cfg = permitMirrorConfigFromEnv(env);
   return cfg ? new RedisPermitMirror({ ...cfg, ...(logger ? { logger } : {}) }) : null;
 }

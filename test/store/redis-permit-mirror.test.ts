@@ -3,9 +3,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideGovernorPermit, decidePositionPermit } from '../../src/domain/permits.js';
-import { RedisPermitMirror, mirrorTtlMs } from '../../src/intake/redis-permit-mirror.js';
+import { RedisPermitMirror, mirrorTtlMs } from '../../src/store/redis-permit-mirror.js';
 import { newPlan } from '../support/plans.js';
-import { connectTestRedis, TEST_REDIS_URL, testLogger } from './redis-helpers.js';
+import { connectTestRedis, TEST_REDIS_URL, testLogger } from '../intake/redis-helpers.js';
 
 const GOVERNOR_FIELDS = ['permit_key', 'granted', 'symbol', 'decision', 'computed_qty', 'computed_notional', 'created_at', 'consumed', 'ttl_seconds'];
 const P33_FIELDS = ['permit_key', 'allow', 'symbol', 'reason', 'context', 'created_at', 'ttl_seconds'];
