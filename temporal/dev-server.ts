@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../src/workflows/definitions.js';
-import { freePort } from '../src/runtime/ports.js';
+import { freePort } from '../src/workers/ports.js';
 import { temporalCliPath } from './cli-path.js';
 
 export interface DevServerOptions {

@@ -8,7 +8,7 @@ import { workflowIdForPlan } from '../domain/plan.js';
 import { runBridgeUntil } from '../intake/run-bridge.js';
 import { startPlanWorkflow } from '../client/start-plan.js';
 import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../config/chain.js';
-import { preferredOrFreePort } from '../runtime/ports.js';
+import { preferredOrFreePort } from '../workers/ports.js';
 import { dataDirFromEnv } from '../config/store.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
 import { clockOffsetSchema } from '../exchange/paper/clock.js';

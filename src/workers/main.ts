@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { connectionOptions, temporalConfigFromEnv, type TemporalConfig } from '../config/temporal.js';
-import { freePort } from '../runtime/ports.js';
+import { freePort } from './ports.js';
 import { permitMirrorFromEnv } from '../store/redis-permit-mirror.js';
 import { openInstrumentedServices, type ChainServices } from './chain-services.js';
 import { createHealthServer, WorkerHealth } from './health.js';

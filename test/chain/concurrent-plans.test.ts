@@ -9,7 +9,7 @@ import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle.js';
 import type { ChainState } from '../../src/domain/chain.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { startPlanWorkflow } from '../../src/client/start-plan.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/workers/ports.js';
 import { turnSignal } from '../../src/workflows/definitions.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';
 import { runCli, type WorkerProcess } from '../support/processes.js';

@@ -5,7 +5,7 @@
 // operator reconciles it; a sweep that cannot read the exchange says so and never takes it as flat.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport, DriftSweepResult } from '../../src/activities/types.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/workers/ports.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';
 import { runCli, type WorkerProcess } from '../support/processes.js';
 import { metricSum, startWorkerFixture, waitFor, type WorkerFixture } from '../workers/fixture.js';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/workers/ports.js';
 import { newPlan } from '../support/plans.js';
 import { cleanEnv } from '../support/stack.js';
 import { connectTestRedis, pendingCount, publishFlat, TEST_REDIS_URL, uniqueId, uniqueStreams, waitFor, type StreamNames } from './redis-helpers.js';

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisPlanBridge } from '../../src/intake/redis-bridge.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/workers/ports.js';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
 import { newPlan } from '../support/plans.js';
 import { tempDir } from '../support/stack.js';

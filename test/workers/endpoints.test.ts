@@ -2,7 +2,7 @@
 // counters on /metrics with exact values after a known set of plans, JSON logs carrying plan and
 // workflow ids, and on SIGTERM: not-ready at once, the order in flight finishes, exit 0 after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/workers/ports.js';
 import { newPlan, planResult } from '../support/plans.js';
 import type { WorkerProcess } from '../support/processes.js';
 import { activityRuns, httpStatus, logLines, metricSum, startWorkerFixture, waitFor, type WorkerFixture } from './fixture.js';
