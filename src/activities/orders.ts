@@ -8,10 +8,14 @@ import type { ClockReading } from '../exchange/exchange-clock.js';
 import { VenueError, type OrderReport, type Venue } from '../exchange/venue.js';
 import type { OrderAttempt, Store } from '../store/index.js';
 import type { PermitMirror } from '../store/permit-mirror.js';
-import type { PlaceOrderRequest, PlacedOrder, SettleResult } from './types.js';
+import { planIdOfLegacyClientOrderId } from '../domain/plan-ids.js';
+import type { BookFillRequest, BookedFill, LookupOrderRequest, PlaceOrderRequest, PlacedOrder, SettleResult } from './types.js';
+import { exchangeRead } from './venue-reads.js';
 import type { Plan } from '../domain/plan.js';
 
 export interface OrderSettings {
+  /** Ledger key of the venue: fills are booked under it. */
+  venueName: string;
   clockSkewBoundMs: number;
   settleBoundMs: number;
 }
@@ -250,4 +254,29 @@ export function orderFailure(err: unknown): unknown {
   }
   const type = err.kind === 'ambiguous' ? FailureTypes.orderAmbiguous : FailureTypes.exchangeRetryable;
   return ApplicationFailure.retryable(`${err.errorClass}: ${err.message}`, type, details);
+}
+
+/** The order of a client order id, as the exchange knows it now (null: not known to it). */
+export async function lookupOrder(deps: OrderDeps, { symbol, clientOrderId }: LookupOrderRequest): Promise<PlacedOrder | null> {
+  const legacyPlanId = planIdOfLegacyClientOrderId(clientOrderId);
+  if (legacyPlanId !== null) return lookupForLegacyPlan(deps, symbol, legacyPlanId, clientOrderId);
+  const report = await exchangeRead(() => deps.venue.findOrder(symbol, clientOrderId));
+  return report ? placedOrder(report, true, deps.now()) : null;
+}
+
+/** Books what the order has executed so far (its cumulative quantity; each increment once). */
+export async function bookFill(deps: OrderDeps, { plan, order, final }: BookFillRequest): Promise<BookedFill> {
+  const result = await deps.store.bookFill({
+    venue: deps.settings.venueName,
+    symbol: plan.symbol,
+    planId: plan.plan_id,
+    clientOrderId: order.client_order_id,
+    exchangeOrderId: order.exchange_order_id ?? order.client_order_id,
+    side: order.side,
+    qty: decimalText(String(order.filled_qty)),
+    price: decimalText(String(order.avg_price)),
+    filledAt: order.acknowledged_at,
+    final: final ? { status: order.status } : null,
+  });
+  return { booked: result.booked, ledger_amt: decimalNumber(result.position) };
 }

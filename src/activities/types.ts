@@ -2,6 +2,11 @@ import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import type { Plan } from '../domain/plan.js';
 import type { AnsweredDenial, OrderSummary } from '../domain/chain.js';
 
+export interface LookupOrderRequest {
+  symbol: string;
+  clientOrderId: string;
+}
+
 export interface PermitRequest {
   plan: Plan;
   /** 1, 2, 3… for each acquisition of this plan's permits: part of the permit id. */
@@ -196,7 +201,7 @@ export interface PlanActivities {
   issueGovernorPermit(req: PermitRequest): Promise<GovernorPermit>;
   checkPositionState(req: PermitRequest): Promise<PositionPermit>;
   placeOrder(req: PlaceOrderRequest): Promise<PlacedOrder>;
-  lookupOrder(req: { symbol: string; clientOrderId: string }): Promise<PlacedOrder | null>;
+  lookupOrder(req: LookupOrderRequest): Promise<PlacedOrder | null>;
   /** Settles the plan's order attempts whose fate is unknown (lookup after their window), oldest first. */
   settleOrderAttempts(req: { plan: Plan; revokePermitIds?: string[] }): Promise<SettleResult>;
   bookFill(req: BookFillRequest): Promise<BookedFill>;
