@@ -1,7 +1,7 @@
 import type { GovernorPermit, PositionPermit } from './permits.js';
 import type { PlanAction } from './plan.js';
 
-/** How a plan can end (DESIGN.md "Outcomes"); RUNNING while the chain is still in progress. */
+/** How a plan can end (DESIGN.md, "Outcomes a plan can end in"); RUNNING while the chain is still in progress. */
 export type PlanState = 'RUNNING' | 'EXECUTED' | 'DENIED' | 'EXPIRED' | 'CANCELLED' | 'FAILED';
 export type FinalPlanState = Exclude<PlanState, 'RUNNING'>;
 export type ChainStage = 'waiting_turn' | 'governor' | 'position_check' | 'awaiting_reconcile' | 'paused' | 'placing' | 'settling' | 'booking' | 'done';

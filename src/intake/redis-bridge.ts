@@ -191,8 +191,8 @@ export class RedisPlanBridge {
   }
 
   /**
-   * The group starts at id 0, not `$`: plans already in the stream when the group is first created are
-   * processed too (nothing published before the bridge's first start is lost; starting is idempotent).
+   * A new group starts at PLAN_STREAM_START_ID: `$` by default, so a first deployment never replays a
+   * stream of old trade instructions; `0` takes everything still in the stream (starting is idempotent).
    */
   private async ensureGroup(): Promise<void> {
     if (this.groupReady) return;
