@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { workflowIdForPlan } from '../domain/plan.js';
 import { runBridgeUntil } from '../intake/run-bridge.js';
-import { startPlanWorkflow } from '../client/start-plan.js';
+import { notExecutableAnswer, startPlanWorkflow } from '../client/start-plan.js';
 import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../config/chain.js';
 import { preferredOrFreePort } from '../workers/ports.js';
 import { dataDirFromEnv } from '../config/store.js';
@@ -157,11 +157,13 @@ program
   .option('--json', 'print the chain state as JSON')
   .action(async (file: string, opts: { wait?: boolean; json?: boolean }) => {
     const plan = readPlanInput(file);
+    // Answered without Temporal: the start function would answer the same without reaching it.
+    const notExecutable = notExecutableAnswer(plan);
+    if (notExecutable && !notExecutable.started) {
+      return opts.json ? printJson({ plan_id: plan.plan_id, started: false, reason: notExecutable.detail }) : print(`not started: ${notExecutable.detail}`);
+    }
     await withTemporal(async (t) => {
       const started = await startPlanWorkflow(t.client, plan, { taskQueue: t.taskQueue, policy: chainPolicyFromEnv() });
-      if (!started.started && started.reason === 'not_execute') {
-        return opts.json ? printJson({ plan_id: plan.plan_id, started: false, reason: started.detail }) : print(`not started: ${started.detail}`);
-      }
       if (!started.started) throw new CliError(`refused: ${started.detail}`);
       if (!opts.wait) {
         if (opts.json) return printJson({ plan_id: plan.plan_id, workflow_id: started.workflowId, started: true, ui: workflowUiUrl(t.uiUrl, t.namespace, started.workflowId) });

@@ -54,6 +54,11 @@ function planDetails(plan: Plan): string {
   ].join('\n');
 }
 
+/** The answer to a plan whose decision is not EXECUTE (it starts nothing), or null for an EXECUTE plan. */
+export function notExecutableAnswer(plan: Plan): StartedPlan | null {
+  return isExecutable(plan) ? null : notStarted(plan, 'not_execute');
+}
+
 /**
  * Starts the plan's workflow. The plan is validated once more against the clock at acceptance (a `Plan`
  * built by code rather than parsed, or one held since it was parsed): a plan timestamped in
@@ -65,7 +70,8 @@ export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartP
   const acceptedAt = opts.acceptedAt ?? Date.now();
   const valid = parsePlan(plan, { now: acceptedAt });
   if (!valid.ok) throw new InvalidPlanError(valid.errors);
-  if (!isExecutable(plan)) return notStarted(plan, 'not_execute');
+  const notExecutable = notExecutableAnswer(plan);
+  if (notExecutable) return notExecutable;
   const input: PlanWorkflowInput = { plan, acceptedAt, policy: opts.policy };
   try {
     const handle = await client.workflow.start(PLAN_WORKFLOW_TYPE, {

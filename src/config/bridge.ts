@@ -1,6 +1,6 @@
 // Where the Redis plan bridge (and the permit mirror) read and write, and how hard the bridge pushes.
 import { hostname } from 'node:os';
-import { ConfigError, readSettings, type Env } from './settings.js';
+import { ConfigError, readSettingsOf, type Env } from './settings.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -49,7 +49,25 @@ export function defaultConsumerName(): string {
 }
 
 export function bridgeConfigFromEnv(env: Env = process.env, overrides: BridgeConfigOverrides = {}): BridgeConfig {
-  const s = readSettings(env);
+  const s = readSettingsOf(env, [
+    'REDIS_URL',
+    'PLAN_STREAM',
+    'PLAN_STREAM_GROUP',
+    'PLAN_STREAM_CONSUMER',
+    'PLAN_DLQ_STREAM',
+    'PLAN_STREAM_START_ID',
+    'PLAN_BRIDGE_MAX_IN_FLIGHT',
+    'PLAN_BRIDGE_BATCH_SIZE',
+    'PLAN_BRIDGE_BLOCK_MS',
+    'PLAN_STREAM_CLAIM_IDLE_MS',
+    'PLAN_STREAM_CLAIM_INTERVAL_MS',
+    'PLAN_BRIDGE_STATS_INTERVAL_MS',
+    'PLAN_BRIDGE_BACKOFF_MIN_MS',
+    'PLAN_BRIDGE_BACKOFF_MAX_MS',
+    'PLAN_BRIDGE_START_TIMEOUT_MS',
+    'PLAN_BRIDGE_COMMAND_TIMEOUT_MS',
+    'PERMIT_BRIDGE_ACK_DELAY_MS',
+  ]);
   const fromEnv: BridgeConfig = {
     redisUrl: s.REDIS_URL ?? DEFAULT_REDIS_URL,
     stream: s.PLAN_STREAM,
@@ -77,18 +95,18 @@ export function bridgeConfigFromEnv(env: Env = process.env, overrides: BridgeCon
 
 /** REDIS_URL, or null: no plan bridge and no permit mirror. */
 export function redisUrlFromEnv(env: Env = process.env): string | null {
-  return readSettings(env).REDIS_URL ?? null;
+  return readSettingsOf(env, ['REDIS_URL']).REDIS_URL ?? null;
 }
 
 /** PLAN_BRIDGE_METRICS_PORT and the interface to bind it on; null: the bridge serves no metrics. */
 export function bridgeMetricsFromEnv(env: Env = process.env): { port: number; host: string } | null {
-  const s = readSettings(env);
+  const s = readSettingsOf(env, ['PLAN_BRIDGE_METRICS_PORT', 'LISTEN_HOST']);
   return s.PLAN_BRIDGE_METRICS_PORT === null ? null : { port: s.PLAN_BRIDGE_METRICS_PORT, host: s.LISTEN_HOST };
 }
 
 /** The permit mirror's Redis and write timeout: null without REDIS_URL or with PERMIT_MIRROR=off. */
 export function permitMirrorConfigFromEnv(env: Env = process.env): { redisUrl: string; commandTimeoutMs: number } | null {
-  const s = readSettings(env);
+  const s = readSettingsOf(env, ['REDIS_URL', 'PERMIT_MIRROR', 'PERMIT_MIRROR_TIMEOUT_MS']);
   if (s.REDIS_URL === undefined || s.PERMIT_MIRROR === 'off') return null;
   return { redisUrl: s.REDIS_URL, commandTimeoutMs: s.PERMIT_MIRROR_TIMEOUT_MS };
 }

@@ -1,6 +1,6 @@
 // Which exchange the worker trades on and with which credentials.
 import { inspect } from 'node:util';
-import { ConfigError, readSettings, VENUE_NAMES, type Env } from './settings.js';
+import { ConfigError, readSettingsOf, VENUE_NAMES, type Env } from './settings.js';
 
 export { VENUE_NAMES };
 export type VenueName = (typeof VENUE_NAMES)[number];
@@ -42,13 +42,13 @@ export function withHiddenCredentials(cfg: VenueConfig): VenueConfig {
 
 /** The venue chosen by EXCHANGE_VENUE, without asking for its credentials (who starts a paper exchange needs no key). */
 export function venueNameFromEnv(env: Env = process.env): { venue: VenueName; paperUrl: string | null } {
-  const s = readSettings(env);
+  const s = readSettingsOf(env, ['EXCHANGE_VENUE', 'PAPER_EXCHANGE_URL']);
   return { venue: s.EXCHANGE_VENUE, paperUrl: s.PAPER_EXCHANGE_URL ?? null };
 }
 
 /** The paper venue defaults to paper-key / paper-secret; Binance venues need both credentials. */
 export function venueConfigFromEnv(env: Env = process.env): VenueConfig {
-  const s = readSettings(env);
+  const s = readSettingsOf(env, ['EXCHANGE_VENUE', 'PAPER_EXCHANGE_URL', 'EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET', 'EXCHANGE_TIMEOUT_MS', 'EXCHANGE_CLOCK_MAX_AGE_MS']);
   const isPaper = s.EXCHANGE_VENUE === 'paper';
   const apiKey = s.EXCHANGE_API_KEY ?? (isPaper ? PAPER_API_KEY : undefined);
   const secret = s.EXCHANGE_API_SECRET ?? (isPaper ? PAPER_API_SECRET : undefined);

@@ -204,12 +204,14 @@ export const SETTINGS = z.object({
 
 export type Settings = z.output<typeof SETTINGS>;
 
-/** Secrets are read once, by the one rule of secrets.ts, before the schema sees them. */
-const SECRETS = ['TEMPORAL_API_KEY', 'EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET'] as const;
+export type SettingName = keyof typeof SETTINGS.shape;
 
-function withSecrets(env: Env): Env {
+/** Secrets are read by the one rule of secrets.ts, before the schema sees them, and only when asked for. */
+const SECRETS: readonly SettingName[] = ['TEMPORAL_API_KEY', 'EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET'];
+
+function withSecrets(env: Env, names: readonly SettingName[]): Env {
   const resolved: Env = { ...env };
-  for (const name of SECRETS) {
+  for (const name of SECRETS.filter((secret) => names.includes(secret))) {
     try {
       resolved[name] = secretFromEnv(env, name);
     } catch (err) {
@@ -219,9 +221,25 @@ function withSecrets(env: Env): Env {
   return resolved;
 }
 
+function configError(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): ConfigError {
+  return new ConfigError(issues.map((issue) => `${String(issue.path[0])} ${issue.message}`).join('; '));
+}
+
 /** Every setting, checked; a bad value throws a ConfigError of one line naming each bad variable. */
 export function readSettings(env: Env = process.env): Settings {
-  const result = SETTINGS.safeParse(withSecrets(env));
+  const result = SETTINGS.safeParse(withSecrets(env, Object.keys(SETTINGS.shape) as SettingName[]));
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map((issue) => `${String(issue.path[0])} ${issue.message}`).join('; '));
+  throw configError(result.error.issues);
+}
+
+/**
+ * The settings a component reads, checked by the same schema: a process is refused for a bad value of
+ * a setting it uses, never for one of another component's (a CLI pod need not mount the exchange secrets).
+ */
+export function readSettingsOf<K extends SettingName>(env: Env, names: readonly K[]): Pick<Settings, K> {
+  const schema = z.object(Object.fromEntries(names.map((name) => [name, SETTINGS.shape[name]])));
+  const result = schema.safeParse(withSecrets(env, names));
+  // The fields are SETTINGS' own schemas for exactly these names, so the output is Settings' slice of them.
+  if (result.success) return result.data as unknown as Pick<Settings, K>;
+  throw configError(result.error.issues);
 }

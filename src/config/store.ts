@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSettings, type Env } from './settings.js';
+import { readSettingsOf, type Env } from './settings.js';
 
 export interface StoreConfig {
   /** postgres://... → PostgreSQL through `pg`. */
@@ -14,7 +14,7 @@ export interface StoreConfig {
 }
 
 export function storeConfigFromEnv(env: Env = process.env): StoreConfig {
-  const s = readSettings(env);
+  const s = readSettingsOf(env, ['DATABASE_URL', 'DATABASE_SCHEMA']);
   return {
     ...(s.DATABASE_URL !== undefined ? { databaseUrl: s.DATABASE_URL } : {}),
     dataDir: dataDirFromEnv(env),
@@ -24,7 +24,7 @@ export function storeConfigFromEnv(env: Env = process.env): StoreConfig {
 
 /** PERMIT_CHAIN_DATA_DIR, else `.data` in the project: the embedded ledger, the dev server's data, stack.json. */
 export function dataDirFromEnv(env: Env = process.env): string {
-  return readSettings(env).PERMIT_CHAIN_DATA_DIR ?? defaultDataDir();
+  return readSettingsOf(env, ['PERMIT_CHAIN_DATA_DIR']).PERMIT_CHAIN_DATA_DIR ?? defaultDataDir();
 }
 
 export function defaultDataDir(): string {

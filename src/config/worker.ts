@@ -1,5 +1,5 @@
 // The pod-facing settings of a worker process.
-import { ConfigError, readSettings, type Env } from './settings.js';
+import { ConfigError, readSettingsOf, type Env } from './settings.js';
 
 export interface WorkerProcessConfig {
   /** Health server (/livez, /readyz); 0 picks a free port (logged). */
@@ -25,7 +25,16 @@ export interface WorkerProcessConfig {
 }
 
 export function workerProcessConfigFromEnv(env: Env = process.env): WorkerProcessConfig {
-  const s = readSettings(env);
+  const s = readSettingsOf(env, [
+    'HEALTH_PORT',
+    'METRICS_PORT',
+    'LISTEN_HOST',
+    'WORKER_SHUTDOWN_GRACE',
+    'WORKER_MAX_CONCURRENT_ACTIVITIES',
+    'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+    'WORKER_MAX_CACHED_WORKFLOWS',
+    'WORKFLOW_BUNDLE_PATH',
+  ]);
   if (s.HEALTH_PORT !== 0 && s.HEALTH_PORT === s.METRICS_PORT) throw new ConfigError(`HEALTH_PORT and METRICS_PORT must differ (both ${s.HEALTH_PORT})`);
   return {
     healthPort: s.HEALTH_PORT,
@@ -37,4 +46,9 @@ export function workerProcessConfigFromEnv(env: Env = process.env): WorkerProces
     maxCachedWorkflows: s.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundlePath: s.WORKFLOW_BUNDLE_PATH ?? null,
   };
+}
+
+/** WORKFLOW_BUNDLE_PATH alone (the embedded stack runs no health or metrics server of its own). */
+export function workflowBundlePathFromEnv(env: Env = process.env): string | null {
+  return readSettingsOf(env, ['WORKFLOW_BUNDLE_PATH']).WORKFLOW_BUNDLE_PATH ?? null;
 }

@@ -17,7 +17,7 @@ import { redisUrlFromEnv } from '../config/bridge.js';
 import { venueNameFromEnv } from '../config/exchange.js';
 import type { Env } from '../config/settings.js';
 import { storeConfigFromEnv } from '../config/store.js';
-import { workerProcessConfigFromEnv } from '../config/worker.js';
+import { workflowBundlePathFromEnv } from '../config/worker.js';
 import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
@@ -94,7 +94,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       namespace: cfg.namespace,
       taskQueue: cfg.taskQueue,
       activities: services.activities,
-      bundle: await loadWorkflowBundle(workerProcessConfigFromEnv(env).workflowBundlePath),
+      bundle: await loadWorkflowBundle(workflowBundlePathFromEnv(env)),
     });
     const running = worker.run();
     cleanups.push(async () => {

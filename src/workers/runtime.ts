@@ -1,5 +1,5 @@
 // The Temporal runtime of this process: installed once, before any connection is made.
-import { DefaultLogger, Runtime, type LogEntry, type LogLevel, type Logger } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry, type Logger } from '@temporalio/worker';
 import { jsonSafe } from './logging.js';
 import { CHAIN_LATENCY_BUCKETS_MS, METRIC_NAMES } from './metrics.js';
 import { temporalLogLevelFromEnv } from '../config/process.js';

@@ -1,11 +1,15 @@
 // One schema for every setting: no bad value is ever replaced by a default, and a process given one stops
 // at start with one line naming the variable.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { venueConfigFromEnv } from '../../src/config/exchange.js';
+import { logLevelFromEnv } from '../../src/config/process.js';
 import { ConfigError, readSettings, SETTINGS } from '../../src/config/settings.js';
+import { temporalConfigFromEnv } from '../../src/config/temporal.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const defaults = readSettings({});
@@ -45,6 +49,35 @@ describe('the settings schema', () => {
   it('are each documented in README (every variable the schema reads is named there)', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     expect(Object.keys(SETTINGS.shape).filter((name) => name !== 'PATH' && !readme.includes(name))).toEqual([]);
+  });
+
+  it("refuse a process only for the settings it reads: a CLI need not carry the worker's exchange secrets", () => {
+    const cliEnv = { LOG_LEVEL: 'warning', EXCHANGE_API_KEY_FILE: '/nonexistent/exchange-key', TEMPORAL_ADDRESS: '127.0.0.1:7233' };
+    expect(temporalConfigFromEnv(cliEnv).address).toBe('127.0.0.1:7233');
+    expect(() => venueConfigFromEnv(cliEnv)).toThrow('cannot read EXCHANGE_API_KEY_FILE /nonexistent/exchange-key: ENOENT');
+    expect(() => logLevelFromEnv(cliEnv)).toThrow('LOG_LEVEL must be one of');
+  });
+
+  it('read the Temporal CA file only when TLS is on, naming the variable when it cannot be read', () => {
+    expect(temporalConfigFromEnv({ TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA: '/nonexistent/ca.pem' }).tls).toBe(false);
+    expect(() => temporalConfigFromEnv({ TEMPORAL_TLS: 'true', TEMPORAL_TLS_CA: '/nonexistent/ca.pem' })).toThrow(
+      new ConfigError('cannot read TEMPORAL_TLS_CA /nonexistent/ca.pem: ENOENT'),
+    );
+  });
+
+  it('lets permitctl answer a non-EXECUTE plan without Temporal', { timeout: 30_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'permit-submit-'));
+    const planFile = join(dir, 'hold.json');
+    const plan = { plan_id: 'hold0001', symbol: 'BTCUSDT', action: 'PARTIAL_50', kill_score: 0.5, decision: 'HOLD', timestamp: Math.floor(Date.now() / 1000) };
+    writeFileSync(planFile, JSON.stringify(plan));
+    const run = spawnSync(process.execPath, ['bin/permitctl.js', 'submit', '--json', planFile], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: '127.0.0.1:1', PERMIT_CHAIN_DATA_DIR: dir },
+      encoding: 'utf8',
+      timeout: 25_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ plan_id: 'hold0001', started: false, reason: 'decision is HOLD; only EXECUTE plans start a workflow' });
   });
 
   it('stops a worker process at start with one line and exit code 2', { timeout: 30_000 }, () => {
