@@ -1,8 +1,9 @@
 // The drift sweep from outside a worker: its Temporal Schedule (created by `permitctl up` and by
 // `permitctl drift-schedule` for a cluster), a sweep run now, and the report of what the store recorded.
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { DriftReport, DriftReportRequest, DriftSweepResult } from '../activities/types.js';
 import { DRIFT_REPORT_WORKFLOW_TYPE, DRIFT_SCHEDULE_ID, DRIFT_SWEEP_WORKFLOW_TYPE } from '../workflows/definitions.js';
+import { runWorkflowWithin } from './run-workflow.js';
 
 export type { DriftReport, DriftSweepResult };
 export { DRIFT_SCHEDULE_ID };
@@ -79,39 +80,12 @@ export async function deleteDriftSchedule(client: Client): Promise<boolean> {
   }
 }
 
-/** No worker took the workflow within the wait: it runs as soon as one does. */
-export class NoWorkerError extends Error {
-  override readonly name = 'NoWorkerError';
-}
-
-async function runAndWait<T>(client: Client, type: string, workflowId: string, taskQueue: string, args: unknown[], summary: string, timeoutMs: number): Promise<T> {
-  const handle = await client.workflow.start(type, { args, taskQueue, workflowId, staticSummary: summary });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new NoWorkerError(`${workflowId} is queued, but no worker carried it out within ${timeoutMs / 1000} s: is a worker running on task queue ${taskQueue}?`)), timeoutMs);
-  });
-  try {
-    return (await Promise.race([handle.result(), timedOut])) as T;
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new Error(`${workflowId} failed: ${innermost(err)}`);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function innermost(err: Error): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
-
 /** One sweep now (outside the Schedule). A sweep that could not read the exchange throws with its reason. */
 export function runDriftSweep(client: Client, taskQueue: string, timeoutMs = 30_000): Promise<DriftSweepResult> {
-  return runAndWait(client, DRIFT_SWEEP_WORKFLOW_TYPE, `${DRIFT_SCHEDULE_ID}-now-${Date.now()}`, taskQueue, [], 'Drift sweep (run by hand)', timeoutMs);
+  return runWorkflowWithin(client, { type: DRIFT_SWEEP_WORKFLOW_TYPE, workflowId: `${DRIFT_SCHEDULE_ID}-now-${Date.now()}`, taskQueue, args: [], summary: 'Drift sweep (run by hand)', timeoutMs });
 }
 
 /** What the store recorded: drift findings (newest first) and the latest sweeps, read by a worker. */
 export function driftReport(client: Client, taskQueue: string, request: DriftReportRequest, timeoutMs = 30_000): Promise<DriftReport> {
-  return runAndWait(client, DRIFT_REPORT_WORKFLOW_TYPE, `drift-report-${Date.now()}`, taskQueue, [request], 'Drift report (read the store)', timeoutMs);
+  return runWorkflowWithin(client, { type: DRIFT_REPORT_WORKFLOW_TYPE, workflowId: `drift-report-${Date.now()}`, taskQueue, args: [request], summary: 'Drift report (read the store)', timeoutMs });
 }

@@ -1,6 +1,6 @@
 // Operator actions: pause, resume, reconcile. Durable state changes run as workflows (recorded with
 // who/why); running plans are told by signal.
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { LedgerSyncResult, TradingStateRequest, TradingStateResult } from '../activities/types.js';
 import {
   pauseSignal,
@@ -12,6 +12,7 @@ import {
 } from '../workflows/definitions.js';
 import { planPauseScope } from '../domain/plan.js';
 import { ClientError } from './errors.js';
+import { runWorkflowWithin } from './run-workflow.js';
 import { planHandle, runningPlans } from './plans.js';
 
 export interface OperatorContext {
@@ -59,29 +60,9 @@ export async function resumePlan(ctx: OperatorContext, planId: string, why: stri
   await setPlanTrading(ctx, planId, 'running', why);
 }
 
-/** The innermost message of a failed workflow (the activity's own reason), not "Workflow execution failed". */
-function failureReason(err: unknown): string {
-  let current: unknown = err;
-  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return current instanceof Error ? current.message : String(current);
-}
-
 /** Runs an operator workflow, waiting a bounded time for a worker to carry it out. */
-async function runOperatorWorkflow<T>(ctx: OperatorContext, type: string, workflowId: string, summary: string, args: unknown[]): Promise<T> {
-  const handle = await ctx.client.workflow.start(type, { args, taskQueue: ctx.taskQueue, workflowId, staticSummary: summary });
-  const timeoutMs = ctx.timeoutMs ?? 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ClientError(`${workflowId} is queued, but no worker carried it out within ${timeoutMs / 1000} s: is a worker running on task queue ${ctx.taskQueue}? It runs as soon as one does.`)), timeoutMs);
-  });
-  try {
-    return (await Promise.race([handle.result(), timedOut])) as T;
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new ClientError(`${workflowId} failed: ${failureReason(err)}`);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
+function runOperatorWorkflow<T>(ctx: OperatorContext, type: string, workflowId: string, summary: string, args: unknown[]): Promise<T> {
+  return runWorkflowWithin<T>(ctx.client, { type, workflowId, taskQueue: ctx.taskQueue, args, summary, timeoutMs: ctx.timeoutMs ?? 30_000 });
 }
 
 export interface Signalled {
