@@ -8,7 +8,7 @@ import { chainStateOf } from '../src/client/plans.js';
 import { startPlanWorkflow } from '../src/client/start-plan.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../src/stack/embedded-stack.js';
 import { WORKFLOWS_PATH } from '../src/workers/plan-worker.js';
-import { reconcileSignal } from '../src/workflows/definitions.js';
+import { reconcileSignal } from '../src/workflows/contract.js';
 import type { ChainState } from '../src/domain/chain.js';
 import { readHistories, summarizeCosts, summarizeTimelines, type CostSummary, type TimelineSummary } from './analysis.js';
 import { findPidByArg, memoryOf } from './cpu.js';

@@ -2,7 +2,7 @@
 // baseline (the same activity functions, called in-process in the workflow's order, no Temporal).
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { PlanActivities } from '../src/activities/types.js';
+import type { PlanActivities } from '../src/activities/contract.js';
 import type { ChainState } from '../src/domain/chain.js';
 import type { Plan } from '../src/domain/plan.js';
 import { startPlanWorkflow } from '../src/client/start-plan.js';

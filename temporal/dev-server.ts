@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../src/workflows/definitions.js';
+import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../src/workflows/contract.js';
 import { freePort } from '../src/workers/ports.js';
 import { temporalCliPath } from './cli-path.js';
 

@@ -6,7 +6,7 @@ import { FINAL_ORDER_STATUSES } from '../domain/order-protocol.js';
 import { workflowIdForPlan } from '../domain/plan-ids.js';
 import type { OrderReport, Position, Venue } from '../exchange/venue.js';
 import type { DriftFinding, Store } from '../store/index.js';
-import type { DriftReport, DriftReportRequest, DriftSweepRequest, DriftSweepResult, WorkflowRuns } from './types.js';
+import type { DriftReport, DriftReportRequest, DriftSweepRequest, DriftSweepResult, WorkflowRuns } from './contract.js';
 
 export interface DriftDeps {
   venue: Venue;

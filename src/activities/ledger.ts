@@ -4,7 +4,7 @@ import { decimalNumber } from '../domain/decimal.js';
 import { FailureTypes } from '../domain/failures.js';
 import type { Position } from '../exchange/venue.js';
 import type { InFlightOrder, Store } from '../store/index.js';
-import type { LedgerSyncRequest, LedgerSyncResult } from './types.js';
+import type { LedgerSyncRequest, LedgerSyncResult } from './contract.js';
 
 export interface LedgerDeps {
   store: Store;

@@ -9,7 +9,7 @@ import { VenueError, type OrderReport, type Venue } from '../exchange/venue.js';
 import type { OrderAttempt, Store } from '../store/index.js';
 import type { PermitMirror } from '../store/permit-mirror.js';
 import { planIdOfLegacyClientOrderId } from '../domain/plan-ids.js';
-import type { BookFillRequest, BookedFill, LookupOrderRequest, PlaceOrderRequest, PlacedOrder, SettleResult } from './types.js';
+import type { BookFillRequest, BookedFill, LookupOrderRequest, PlaceOrderRequest, PlacedOrder, SettleResult } from './contract.js';
 import { exchangeRead } from './venue-reads.js';
 import type { Plan } from '../domain/plan.js';
 

@@ -9,7 +9,7 @@ import type { Venue } from '../exchange/venue.js';
 import type { InFlightOrder, Store } from '../store/index.js';
 import type { PermitMirror } from '../store/permit-mirror.js';
 import { governorAsRecorded, governorRecord, positionAsRecorded, positionRecord } from '../store/permit-rows.js';
-import type { PermitRequest } from './types.js';
+import type { PermitRequest } from './contract.js';
 import { marketOrNull, readPosition } from './venue-reads.js';
 
 export interface PermitDeps {

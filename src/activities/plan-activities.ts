@@ -9,7 +9,7 @@ import * as ledgerSync from './ledger.js';
 import * as orders from './orders.js';
 import * as permits from './permits.js';
 import * as turns from './turns.js';
-import type { PlanActivities, WorkflowRuns } from './types.js';
+import type { PlanActivities, WorkflowRuns } from './contract.js';
 import { exchangeClockOffset, readPosition } from './venue-reads.js';
 
 export interface ActivityDeps {

@@ -2,7 +2,7 @@
 // processes; Temporal is asked whether a holder's run is still open when a waiter suspects it is not.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Store, SymbolTurn, TurnAnswer } from '../store/index.js';
-import type { TurnReleaseInput, TurnReleaseResult, TurnRequestInput, TurnState, WorkflowRuns } from './types.js';
+import type { TurnReleaseInput, TurnReleaseResult, TurnRequestInput, TurnState, WorkflowRuns } from './contract.js';
 
 export interface TurnDeps {
   store: Store;

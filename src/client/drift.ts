@@ -1,8 +1,8 @@
 // The drift sweep from outside a worker: its Temporal Schedule (created by `permitctl up` and by
 // `permitctl drift-schedule` for a cluster), a sweep run now, and the report of what the store recorded.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import type { DriftReport, DriftReportRequest, DriftSweepResult } from '../activities/types.js';
-import { DRIFT_REPORT_WORKFLOW_TYPE, DRIFT_SCHEDULE_ID, DRIFT_SWEEP_WORKFLOW_TYPE } from '../workflows/definitions.js';
+import type { DriftReport, DriftReportRequest, DriftSweepResult } from '../activities/contract.js';
+import { DRIFT_REPORT_WORKFLOW_TYPE, DRIFT_SCHEDULE_ID, DRIFT_SWEEP_WORKFLOW_TYPE } from '../workflows/contract.js';
 import { runWorkflowWithin } from './run-workflow.js';
 
 export type { DriftReport, DriftSweepResult };

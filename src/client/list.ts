@@ -1,9 +1,8 @@
 // `permitctl list`: plans found through the search attributes the workflow keeps up to date.
 import type { Client } from '@temporalio/client';
 import type { PlanState } from '../domain/chain.js';
-import type { SearchStage } from '../workflows/chain-recorder.js';
 import { SYMBOL_PATTERN } from '../domain/plan.js';
-import { PLAN_WORKFLOW_TYPE, SearchAttributes } from '../workflows/definitions.js';
+import { PLAN_WORKFLOW_TYPE, planIdOfWorkflowId, SearchAttributes, type SearchStage } from '../workflows/contract.js';
 import { ClientError } from './errors.js';
 
 const OUTCOMES: PlanState[] = ['RUNNING', 'EXECUTED', 'DENIED', 'EXPIRED', 'CANCELLED', 'FAILED'];
@@ -53,7 +52,7 @@ export async function listPlans(client: Client, filters: ListFilters, limit: num
   for await (const wf of client.workflow.list({ query: listQuery(filters), pageSize: Math.min(limit, 1000) })) {
     const sa = wf.typedSearchAttributes;
     plans.push({
-      plan_id: wf.workflowId.replace(/^plan-/, ''),
+      plan_id: planIdOfWorkflowId(wf.workflowId) ?? wf.workflowId,
       workflow_id: wf.workflowId,
       symbol: sa.get(SearchAttributes.symbol) ?? null,
       action: sa.get(SearchAttributes.action) ?? null,

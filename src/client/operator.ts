@@ -1,7 +1,7 @@
 // Operator actions: pause, resume, reconcile. Durable state changes run as workflows (recorded with
 // who/why); running plans are told by signal.
 import type { Client } from '@temporalio/client';
-import type { LedgerSyncResult, TradingStateRequest, TradingStateResult } from '../activities/types.js';
+import type { LedgerSyncResult, TradingStateRequest, TradingStateResult } from '../activities/contract.js';
 import {
   pauseSignal,
   reconcileSignal,
@@ -9,8 +9,8 @@ import {
   RECONCILE_WORKFLOW_TYPE,
   TRADING_STATE_WORKFLOW_TYPE,
   type ReconcileWorkflowInput,
-} from '../workflows/definitions.js';
-import { planPauseScope } from '../domain/plan.js';
+} from '../workflows/contract.js';
+import { GLOBAL_SCOPE, planScope } from '../domain/trading-scope.js';
 import { ClientError } from './errors.js';
 import { runWorkflowWithin } from './run-workflow.js';
 import { planHandle, runningPlans } from './plans.js';
@@ -39,8 +39,8 @@ async function runningPlanHandle(ctx: OperatorContext, planId: string) {
  */
 async function setPlanTrading(ctx: OperatorContext, planId: string, state: 'paused' | 'running', why: string): Promise<void> {
   const handle = await runningPlanHandle(ctx, planId);
-  const signal = () => handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: 'plan', who: ctx.who, why });
-  const request: TradingStateRequest = { scope: planPauseScope(planId), state, who: ctx.who, why };
+  const signal = () => handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: planScope(planId), who: ctx.who, why });
+  const request: TradingStateRequest = { scope: planScope(planId), state, who: ctx.who, why };
   if (state === 'paused') await signal();
   const failure = await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-plan-${planId}-${Date.now()}`, `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, [request]).then(
     () => null,
@@ -90,11 +90,11 @@ export interface TradingChange extends Signalled {
 
 /** Global pause/resume: durable in the store first, then every running plan is told. */
 export async function setGlobalTrading(ctx: OperatorContext, state: 'paused' | 'running', why: string): Promise<TradingChange> {
-  const request: TradingStateRequest = { scope: 'global', state, who: ctx.who, why };
+  const request: TradingStateRequest = { scope: GLOBAL_SCOPE, state, who: ctx.who, why };
   const change = await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-global-${Date.now()}`, `Trading ${state} (global) by ${ctx.who}: ${why}`, [request]);
   const signal = state === 'paused' ? pauseSignal : resumeSignal;
   const plans = await runningPlans(ctx.client);
-  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(signal, { scope: 'global', who: ctx.who, why }));
+  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(signal, { scope: GLOBAL_SCOPE, who: ctx.who, why }));
   return { change, ...told };
 }
 
@@ -119,6 +119,6 @@ export async function reconcileSymbol(ctx: OperatorContext, symbol: string, why:
   if (!sync.resumed) return { ...told, waiting: [], sync };
   // The sync lifted the drift sweep's pause of the symbol: the plans it held go on now, not at their next poll.
   const held = await runningPlans(ctx.client, symbol);
-  const resumed = await signalEach(held.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(resumeSignal, { scope: `symbol:${symbol}`, who: ctx.who, why }));
+  const resumed = await signalEach(held.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(resumeSignal, { scope: symbol, who: ctx.who, why }));
   return { ...told, failed: [...told.failed, ...resumed.failed], waiting: [], sync };
 }

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import type { TypedSearchAttributes } from '@temporalio/common';
 import type { ChainState } from '../domain/chain.js';
 import { workflowIdForPlan } from '../domain/plan.js';
-import { chainStateQuery, PLAN_WORKFLOW_TYPE } from '../workflows/definitions.js';
+import { chainStateQuery, PLAN_WORKFLOW_TYPE } from '../workflows/contract.js';
 import { ClientError } from './errors.js';
 
 export async function planHandle(client: Client, planId: string): Promise<{ handle: WorkflowHandle; running: boolean }> {

@@ -3,7 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { formatFieldErrors, isExecutable, parsePlan, workflowIdForPlan, type FieldError, type Plan } from '../domain/plan.js';
-import { SearchAttributes, PLAN_WORKFLOW_TYPE, type PlanWorkflowInput } from '../workflows/definitions.js';
+import { SearchAttributes, PLAN_WORKFLOW_TYPE, type PlanWorkflowInput } from '../workflows/contract.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
 
 export interface StartPlanOptions {

@@ -2,9 +2,9 @@
 // as the seed's "Permit Chain Timing" table.
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { BookedFill, LedgerSyncResult, PlacedOrder, TurnReleaseResult, TurnState } from '../activities/types.js';
+import type { BookedFill, LedgerSyncResult, PlacedOrder, TurnReleaseResult, TurnState } from '../activities/contract.js';
 import type { ChainState } from '../domain/chain.js';
-import { describeGovernor, describeP33 } from '../domain/describe.js';
+import { describeGovernor, describePositionCheck } from '../domain/describe.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import { localActivityCall } from './history-markers.js';
 
@@ -56,7 +56,7 @@ function completedRow(activity: Scheduled, result: unknown): Omit<TimelineRow, '
     }
     case 'checkPositionState': {
       const p = result as PositionPermit;
-      return { layer: 'P3.3', action: describeP33(p), result: p.allow ? 'ALLOWED' : 'DENIED', ttl: `${p.ttl_seconds}s` };
+      return { layer: 'P3.3', action: describePositionCheck(p), result: p.allow ? 'ALLOWED' : 'DENIED', ttl: `${p.ttl_seconds}s` };
     }
     case 'placeOrder':
     case 'lookupOrder': {

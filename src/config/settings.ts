@@ -7,6 +7,7 @@ import { DEFAULT_CHAIN_POLICY, DEFAULT_CLOCK_SKEW_BOUND_MS, DEFAULT_DRIFT_SWEEP_
 import { dec } from '../domain/decimal.js';
 import { DRIFT_ACTION_SETTINGS } from '../domain/drift.js';
 import { DEFAULT_TOLERANCE, DEFAULT_TTL_SECONDS } from '../domain/permits.js';
+import { DEFAULT_TASK_QUEUE } from '../domain/plan-ids.js';
 import { secretFromEnv } from './secrets.js';
 
 export type Env = Record<string, string | undefined>;
@@ -118,7 +119,7 @@ export const SETTINGS = z.object({
   // Temporal
   TEMPORAL_ADDRESS: setting(none, text, 'host:port of the Temporal frontend; unset: `up`/`demo` start the embedded dev server, the worker uses 127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: setting('default', text, 'Temporal namespace'),
-  TEMPORAL_TASK_QUEUE: setting('permit-chain', text, 'task queue the plan workers poll'),
+  TEMPORAL_TASK_QUEUE: setting(DEFAULT_TASK_QUEUE, text, 'task queue the plan workers poll'),
   TEMPORAL_API_KEY: setting(none, text, 'Temporal Cloud API key (or TEMPORAL_API_KEY_FILE); turns TLS on'),
   TEMPORAL_TLS: setting<boolean | undefined>(undefined, boolean, 'force TLS on (true) or off (false); default: on with an API key'),
   TEMPORAL_TLS_CERT: setting(none, text, 'mTLS client certificate file (with TEMPORAL_TLS_KEY)'),

@@ -21,8 +21,6 @@ export interface AnsweredDenial {
   tolerance: number;
 }
 
-export type PauseScope = 'plan' | 'global' | `symbol:${string}`;
-
 export interface OrderSummary {
   client_order_id: string;
   exchange_order_id: string | null;

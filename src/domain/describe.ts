@@ -10,7 +10,7 @@ export function describeGovernor(p: GovernorPermit): string {
   return `Governor: granted ${p.side} ${p.computed_qty} ${p.symbol}, notional ${p.computed_notional}, expires ${clock(p.expires_at)}`;
 }
 
-export function describeP33(p: PositionPermit): string {
+export function describePositionCheck(p: PositionPermit): string {
   const c = p.context;
   // in_flight is present only when other plans' orders of the symbol are sent but not yet booked.
   if (c.in_flight_orders) {

@@ -21,7 +21,7 @@ export type GovernorDenial =
   | 'plan_too_old'
   | 'plan_from_future'
   | 'duplicate_plan';
-export const P33_MISMATCH = 'reconcile_required_qty_mismatch';
+export const POSITION_MISMATCH = 'reconcile_required_qty_mismatch';
 
 /** The governor's permit (seed P3.2), as stored, mirrored to Redis and shown by `status`. */
 export interface GovernorPermit {
@@ -67,7 +67,7 @@ export interface PositionPermit {
   permit_id: string;
   permit_key: string;
   allow: boolean;
-  reason: typeof P33_MISMATCH | 'unknown_symbol' | null;
+  reason: typeof POSITION_MISMATCH | 'unknown_symbol' | null;
   symbol: string;
   context: PositionContext;
   created_at: string;
@@ -198,7 +198,7 @@ export function decidePositionPermit(input: PositionCheckInput): PositionPermit 
     permit_id: `${key}#${input.sequence}`,
     permit_key: key,
     allow,
-    reason: allow ? null : input.exchangeAmount === null ? 'unknown_symbol' : P33_MISMATCH,
+    reason: allow ? null : input.exchangeAmount === null ? 'unknown_symbol' : POSITION_MISMATCH,
     symbol: input.plan.symbol,
     context: {
       exchange_amt: decimalNumber(exchangeAmount),

@@ -1,7 +1,18 @@
 // Ids derived from a plan id: imported by workflow code, so this module imports nothing (zod would be
 // evaluated again for every workflow run: the bundle's modules are initialised per workflow).
+
+/** The task queue plan workers poll unless TEMPORAL_TASK_QUEUE names another. */
+export const DEFAULT_TASK_QUEUE = 'permit-chain';
+
+const PLAN_WORKFLOW_ID_PREFIX = 'plan-';
+
 export function workflowIdForPlan(planId: string): string {
-  return `plan-${planId}`;
+  return `${PLAN_WORKFLOW_ID_PREFIX}${planId}`;
+}
+
+/** The plan id of a plan workflow's id (`plan-<plan_id>`), or null for any other workflow id. */
+export function planIdOfWorkflowId(workflowId: string): string | null {
+  return workflowId.startsWith(PLAN_WORKFLOW_ID_PREFIX) ? workflowId.slice(PLAN_WORKFLOW_ID_PREFIX.length) : null;
 }
 
 /**

@@ -14,10 +14,7 @@ export type PlanAction = (typeof PLAN_ACTIONS)[number];
 export const PLAN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,16}(USDT|USDC|BUSD|USD)$/;
 
-/** The trading-state scope of one plan's pause (`permitctl pause <plan>`): durable like a symbol's. */
-export function planPauseScope(planId: string): string {
-  return `plan:${planId}`;
-}
+/** The trading-state scope of one plan's pause (domain/trading-scope.ts's planScope), as a pattern. */
 export const PLAN_PAUSE_SCOPE_PATTERN = new RegExp(`^plan:${PLAN_ID_PATTERN.source.slice(1)}`);
 
 /**

@@ -3,10 +3,11 @@ import { queryOne, type Db, type Queryable } from './db.js';
 import type { ConsumeResult, PermitRecord } from './types.js';
 import { isoTimestamp, nonNegativeDecimal, parseInput, symbol, text } from './validation.js';
 import { normalizeNullableDecimal, toIso, toNullableIso } from './values.js';
+import { governorPermitKey, positionPermitKey } from '../domain/plan-ids.js';
 
 /** Seed key formats: the governor's and the position check's (P3.3) permit for a plan. */
 export function permitKeyFor(layer: 'governor' | 'p33', planId: string): string {
-  return layer === 'governor' ? `quantum:permit:${planId}` : `quantum:permit:p33:${planId}`;
+  return layer === 'governor' ? governorPermitKey(planId) : positionPermitKey(planId);
 }
 
 const permitSchema = z

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { queryExactlyOne, queryOne, type Db, type Queryable } from './db.js';
 import type { PauseStatus, TradingMode, TradingState, TradingStateChange, TradingStateChangeInput } from './types.js';
-import { PLAN_PAUSE_SCOPE_PATTERN, planPauseScope } from '../domain/plan.js';
+import { PLAN_PAUSE_SCOPE_PATTERN } from '../domain/plan.js';
+import { GLOBAL_SCOPE as GLOBAL, isPlanScope, planIdOfScope, planScope } from '../domain/trading-scope.js';
 import { parseInput, planId, symbol, text } from './validation.js';
 import { toIso } from './values.js';
 
 // Symbols are upper-case (BTCUSDT) and plan scopes start with "plan:", so the scopes never collide.
-const GLOBAL = 'global';
-const planScope = z.string().regex(PLAN_PAUSE_SCOPE_PATTERN, 'must be plan:<plan_id>');
-const scope = z.union([z.literal(GLOBAL), symbol, planScope], { error: 'must be "global", a symbol like BTCUSDT or plan:<plan_id>' });
+const planScopeSchema = z.string().regex(PLAN_PAUSE_SCOPE_PATTERN, 'must be plan:<plan_id>');
+const scope = z.union([z.literal(GLOBAL), symbol, planScopeSchema], { error: 'must be "global", a symbol like BTCUSDT or plan:<plan_id>' });
 const mode = z.enum(['running', 'paused']);
 const changeSchema = z.object({ scope, state: mode, who: text, why: text });
 
@@ -17,7 +17,7 @@ export async function tradingState(db: Db): Promise<TradingState> {
   const state: TradingState = { global: 'running', symbols: {}, plans: {} };
   for (const row of rows) {
     if (row.scope === GLOBAL) state.global = row.state;
-    else if (row.scope.startsWith('plan:')) state.plans[row.scope.slice('plan:'.length)] = row.state;
+    else if (isPlanScope(row.scope)) state.plans[planIdOfScope(row.scope)] = row.state;
     else state.symbols[row.scope] = row.state;
   }
   return state;
@@ -29,7 +29,7 @@ export async function isTradingPaused(db: Db, sym: string, plan?: string): Promi
   const rows = await db.query<{ scope: string; reason: string | null }>(
     `SELECT scope, reason FROM trading_state WHERE scope IN ($1, $2, $3) AND state = 'paused'
      ORDER BY CASE scope WHEN $1 THEN 0 WHEN $2 THEN 1 ELSE 2 END`,
-    [GLOBAL, sym, plan === undefined ? GLOBAL : planPauseScope(plan)],
+    [GLOBAL, sym, plan === undefined ? GLOBAL : planScope(plan)],
   );
   const first = rows[0];
   return first ? { paused: true, scope: first.scope, reason: first.reason } : { paused: false, scope: null, reason: null };

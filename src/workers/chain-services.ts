@@ -1,7 +1,7 @@
 // Opens what the activities need (store, exchange venue) from the environment, and closes it again.
 import { createPlanActivities } from '../activities/plan-activities.js';
 import type { PermitMirror } from '../store/permit-mirror.js';
-import type { PlanActivities, WorkflowRuns } from '../activities/types.js';
+import type { PlanActivities, WorkflowRuns } from '../activities/contract.js';
 import { venueConfigFromEnv, withHiddenCredentials } from '../config/exchange.js';
 import { createVenue } from '../exchange/ccxt-venue.js';
 import type { Venue, VenueConfig } from '../exchange/venue.js';

@@ -2,7 +2,7 @@
 // activity and venue implementations stay unaware of Prometheus and of logging.
 import { performance } from 'node:perf_hooks';
 import { Context } from '@temporalio/activity';
-import type { PlanActivities } from '../activities/types.js';
+import type { PlanActivities } from '../activities/contract.js';
 import type { Venue } from '../exchange/venue.js';
 import { VenueError } from '../exchange/venue.js';
 import type { ChainMetrics } from './metrics.js';

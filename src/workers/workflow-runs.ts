@@ -2,7 +2,7 @@
 // held by a run that closed without giving it up (terminated, timed out), and whose workflow id has no newer
 // run carrying the plan on (a reset).
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { WorkflowRuns } from '../activities/types.js';
+import type { WorkflowRuns } from '../activities/contract.js';
 
 /** Only these end a run for good; anything else (RUNNING, a status added later) counts as alive. */
 const CLOSED_STATUSES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT', 'NOT_FOUND']);

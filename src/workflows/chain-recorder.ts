@@ -3,19 +3,8 @@
 import { log, metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ChainEvent, ChainStage, ChainState, FinalPlanState } from '../domain/chain.js';
 import type { Plan } from '../domain/plan.js';
-import { SearchAttributes } from './definitions.js';
+import { SearchAttributes, searchStage } from './contract.js';
 import { WORKFLOW_METRICS } from './metric-names.js';
-
-/**
- * The stage as the PermitStage search attribute: only the states an operator searches for. Every upsert is
- * a billable action on Temporal Cloud, so the sub-second steps (governor, placing, booking) stay 'running'
- * there and show in the chain state and the Web UI's current details instead.
- */
-export type SearchStage = 'running' | 'waiting_turn' | 'awaiting_reconcile' | 'paused' | 'settling' | 'done';
-
-export function searchStage(stage: ChainStage): SearchStage {
-  return stage === 'waiting_turn' || stage === 'awaiting_reconcile' || stage === 'paused' || stage === 'settling' || stage === 'done' ? stage : 'running';
-}
 
 export class ChainRecorder {
   readonly state: ChainState;

@@ -2,8 +2,8 @@
 // is durable, retried, recorded with who/why in the store and visible in the Web UI.
 import type { ActivityOptions } from '@temporalio/common';
 import { ApplicationFailure, metricMeter, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import type { DriftReport, DriftReportRequest, DriftSweepResult, LedgerSyncResult, PlanActivities, TradingStateRequest, TradingStateResult } from '../activities/types.js';
-import type { ReconcileWorkflowInput } from './definitions.js';
+import type { DriftReport, DriftReportRequest, DriftSweepResult, LedgerSyncResult, PlanActivities, TradingStateRequest, TradingStateResult } from '../activities/contract.js';
+import type { ReconcileWorkflowInput } from './contract.js';
 import { WORKFLOW_METRICS } from './metric-names.js';
 
 const operatorOptions: ActivityOptions = {

@@ -2,10 +2,10 @@
 // that holds the turn gives it up (it signals the next one), and give it up in turn. Deterministic code only.
 import { condition, getExternalWorkflowHandle, setHandler, type LocalActivityInterfaceFor } from '@temporalio/workflow';
 import type { LocalActivityOptions } from '@temporalio/common';
-import type { PlanActivities, TurnState } from '../activities/types.js';
+import type { PlanActivities, TurnState } from '../activities/contract.js';
 import type { Plan } from '../domain/plan.js';
 import type { ChainRecorder } from './chain-recorder.js';
-import { turnSignal } from './definitions.js';
+import { turnSignal } from './contract.js';
 
 type TurnSteps = LocalActivityInterfaceFor<Pick<PlanActivities, 'takeTurn' | 'releaseTurn'>>;
 

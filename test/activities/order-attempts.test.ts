@@ -4,7 +4,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { createPlanActivities } from '../../src/activities/plan-activities.js';
-import type { PlaceOrderRequest, PlacedOrder } from '../../src/activities/types.js';
+import type { PlaceOrderRequest, PlacedOrder } from '../../src/activities/contract.js';
 import type { GovernorPermit, PositionPermit } from '../../src/domain/permits.js';
 import { openChainServices } from '../../src/workers/chain-services.js';
 import { addFault, bookedOrders, caught, orderLog } from '../exchange/helpers.js';

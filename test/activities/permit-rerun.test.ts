@@ -4,7 +4,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { createPlanActivities } from '../../src/activities/plan-activities.js';
-import type { PermitRequest } from '../../src/activities/types.js';
+import type { PermitRequest } from '../../src/activities/contract.js';
 import type { GovernorPermit, PositionPermit } from '../../src/domain/permits.js';
 import { admin } from '../exchange/helpers.js';
 import { newPlan } from '../support/plans.js';

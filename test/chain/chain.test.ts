@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading, type OperatorContext } from '../../src/client/operator.js';
 import { chainStateOf, runningPlans } from '../../src/client/plans.js';
-import { reconcileSignal, resumeSignal } from '../../src/workflows/definitions.js';
+import { reconcileSignal, resumeSignal } from '../../src/workflows/contract.js';
 import { eventKinds, executionsOf, newPlan, sleep, waitForChain, waitForStage } from '../support/plans.js';
 import { startChainStack, type ChainStack } from '../support/stack.js';
 
@@ -117,7 +117,7 @@ describe('permit chain', () => {
 
     const paused = await waitForStage(t.stack.client, plan.plan_id, 'paused', 15_000);
     expect(paused.state).toBe('RUNNING');
-    expect(paused.events.find((e) => e.kind === 'signal_pause')).toMatchObject({ scope: 'plan', who: 'chain-test', why: 'hold for the test' });
+    expect(paused.events.find((e) => e.kind === 'signal_pause')).toMatchObject({ scope: `plan:${plan.plan_id}`, who: 'chain-test', why: 'hold for the test' });
     await sleep(2000); // longer than the rest of the chain takes
     expect(await t.paper.orderRequests('PAUSEUSDT')).toEqual([]);
     expect((await waitForStage(t.stack.client, plan.plan_id, 'paused')).stage).toBe('paused');
@@ -297,6 +297,7 @@ describe('permit chain', () => {
 
     // Trading resumes; the position check denies and the plan waits: the early request was dropped, not spent.
     await store.setTradingState({ scope: 'RECONUSDT', state: 'running', who: 'chain-test', why: 'go on' });
+    // The older wire form of a symbol's scope (`symbol:<SYMBOL>`), as histories recorded before the one vocabulary carry it.
     await handle.signal(resumeSignal, { scope: 'symbol:RECONUSDT', who: 'chain-test', why: 'go on' });
     const waiting = await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile', 15_000);
     const denial = waiting.permits.p33!;

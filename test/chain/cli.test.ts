@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAN_WORKFLOW_TYPE } from '../../src/workflows/definitions.js';
+import { PLAN_WORKFLOW_TYPE } from '../../src/workflows/contract.js';
 import { executionsOf, newPlan } from '../support/plans.js';
 import { runCli, type CliResult } from '../support/processes.js';
 import { cleanEnv, startChainStack, type ChainStack } from '../support/stack.js';

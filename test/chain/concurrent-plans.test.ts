@@ -10,7 +10,7 @@ import type { ChainState } from '../../src/domain/chain.js';
 import type { Plan } from '../../src/domain/plan.js';
 import { startPlanWorkflow } from '../../src/client/start-plan.js';
 import { freePort } from '../../src/workers/ports.js';
-import { turnSignal } from '../../src/workflows/definitions.js';
+import { turnSignal } from '../../src/workflows/contract.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';
 import { runCli, type WorkerProcess } from '../support/processes.js';
 import { metricSum, startWorkerFixture, waitFor, type WorkerFixture } from '../workers/fixture.js';

@@ -4,7 +4,7 @@
 // flight, recorded for good, counted in /metrics, listed by `permitctl drift`, and pauses the symbol until an
 // operator reconciles it; a sweep that cannot read the exchange says so and never takes it as flat.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DriftReport, DriftSweepResult } from '../../src/activities/types.js';
+import type { DriftReport, DriftSweepResult } from '../../src/activities/contract.js';
 import { freePort } from '../../src/workers/ports.js';
 import { newPlan, planResult, waitForChain } from '../support/plans.js';
 import { runCli, type WorkerProcess } from '../support/processes.js';

@@ -4,7 +4,7 @@
 // the ledger only the first part. An operator's `permitctl reconcile` then must not set the ledger to the
 // exchange (the booking would count the rest a second time), and plan B of the symbol must not be denied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RECONCILE_WORKFLOW_TYPE } from '../../src/workflows/definitions.js';
+import { RECONCILE_WORKFLOW_TYPE } from '../../src/workflows/contract.js';
 import { newPlan, waitForChain } from '../support/plans.js';
 import { runCli } from '../support/processes.js';
 import { cleanEnv, startChainStack, type ChainStack } from '../support/stack.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeGovernor, describeP33 } from '../../src/domain/describe.js';
+import { describeGovernor, describePositionCheck } from '../../src/domain/describe.js';
 import { closeQuantity, decideGovernorPermit, decidePositionPermit, type InFlightAmount } from '../../src/domain/permits.js';
 import type { Plan } from '../../src/domain/plan.js';
 
@@ -99,7 +99,7 @@ describe('position-state permit (P3.3) with orders in flight', () => {
     const p = check('0.75', '1', [sell('0.25')]);
     expect(p).toMatchObject({ allow: true, reason: null });
     expect(p.context).toEqual({ exchange_amt: 0.75, ledger_amt: 1, diff: 0.25, tolerance: 0.001, in_flight: -0.25, in_flight_orders: 1 });
-    expect(describeP33(p)).toContain('in flight -0.25 (1 order(s) sent, not yet booked)');
+    expect(describePositionCheck(p)).toContain('in flight -0.25 (1 order(s) sent, not yet booked)');
   });
 
   it('denies the same mismatch with nothing in flight, and keeps the seed context', () => {
@@ -116,7 +116,7 @@ describe('position-state permit (P3.3) with orders in flight', () => {
     const p = check('0.5', '1', [sell('0.25')]);
     expect(p).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch' });
     expect(p.context).toEqual({ exchange_amt: 0.5, ledger_amt: 1, diff: 0.5, tolerance: 0.001, in_flight: -0.25, in_flight_orders: 1 });
-    expect(describeP33(p)).toMatch(/^P3\.3: denied reconcile_required_qty_mismatch — .*in flight -0\.25/);
+    expect(describePositionCheck(p)).toMatch(/^P3\.3: denied reconcile_required_qty_mismatch — .*in flight -0\.25/);
     // The wrong direction is no excuse either: an unbooked SELL never explains a higher exchange amount.
     expect(check('1.25', '1', [sell('0.25')]).allow).toBe(false);
   });

@@ -183,7 +183,7 @@ export interface WorkflowRuns {
 }
 
 export interface TradingStateRequest {
-  /** 'global', a symbol such as BTCUSDT, or plan:<plan_id> (see planPauseScope). */
+  /** 'global', a symbol such as BTCUSDT, or plan:<plan_id> (domain/trading-scope.ts). */
   scope: string;
   state: 'running' | 'paused';
   who: string;

@@ -1,10 +1,14 @@
-// Signals, queries and search attributes of the plan workflow: imported by the workflow and by clients
-// (CLI, intake), so both sides speak of the same names.
+// The plan workflow's whole contract, for the workflow and for every client (src/client): its task queue,
+// workflow ids and their inverse, type names, signals, queries, search attributes, input and state types,
+// the way reference-app-orders-go's app/order/api.go holds an order's.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ChainPolicy } from '../domain/chain-policy.js';
-import type { ChainState, OperatorAction, PauseScope } from '../domain/chain.js';
+import type { ChainStage, ChainState, OperatorAction } from '../domain/chain.js';
 import type { Plan } from '../domain/plan.js';
+
+export { DEFAULT_TASK_QUEUE, planIdOfWorkflowId, workflowIdForPlan } from '../domain/plan-ids.js';
+export type { ChainState } from '../domain/chain.js';
 
 export const PLAN_WORKFLOW_TYPE = 'planWorkflow';
 export const RECONCILE_WORKFLOW_TYPE = 'reconcileSymbolWorkflow';
@@ -15,7 +19,11 @@ export const DRIFT_REPORT_WORKFLOW_TYPE = 'driftReportWorkflow';
 export const DRIFT_SCHEDULE_ID = 'permit-chain-drift-sweep';
 
 export interface PauseSignal extends OperatorAction {
-  scope: PauseScope;
+  /**
+   * `global`, a symbol such as `BTCUSDT`, or `plan:<plan_id>` (domain/trading-scope.ts); recorded histories
+   * also carry the older `plan` and `symbol:<SYMBOL>`, which the workflow still reads.
+   */
+  scope: string;
 }
 
 export const pauseSignal = defineSignal<[PauseSignal]>('pause');
@@ -49,6 +57,17 @@ export const SearchAttributes = {
   denialReason: defineSearchAttributeKey('PermitDenialReason', SearchAttributeType.KEYWORD),
   killScore: defineSearchAttributeKey('PermitKillScore', SearchAttributeType.DOUBLE),
 } as const;
+
+/**
+ * The stage as the PermitStage search attribute: only the states an operator searches for. Every upsert is
+ * a billable action on Temporal Cloud, so the sub-second steps (governor, placing, booking) stay 'running'
+ * there and show in the chain state and the Web UI's current details instead.
+ */
+export type SearchStage = 'running' | 'waiting_turn' | 'awaiting_reconcile' | 'paused' | 'settling' | 'done';
+
+export function searchStage(stage: ChainStage): SearchStage {
+  return stage === 'waiting_turn' || stage === 'awaiting_reconcile' || stage === 'paused' || stage === 'settling' || stage === 'done' ? stage : 'running';
+}
 
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
 export const SEARCH_ATTRIBUTE_DECLARATIONS: ReadonlyArray<{ name: string; type: 'Keyword' | 'Double' }> = [
