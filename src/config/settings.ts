@@ -95,8 +95,9 @@ export function durationMs(raw: string): number {
 }
 
 function boolean(raw: string): boolean {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
+  const word = raw.toLowerCase();
+  if (word === 'true') return true;
+  if (word === 'false') return false;
   throw new Error('must be true or false');
 }
 
@@ -107,7 +108,8 @@ function streamStartId(raw: string): string {
 }
 
 export const VENUE_NAMES = ['paper', 'binance-demo', 'binance-live'] as const;
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+/** pino's levels; `silent` writes nothing. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export const TEMPORAL_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 const logLevel: Parse<(typeof LOG_LEVELS)[number]> = (raw) => oneOf(LOG_LEVELS)(raw.toLowerCase());
 const temporalLogLevel: Parse<(typeof TEMPORAL_LOG_LEVELS)[number]> = (raw) => oneOf(TEMPORAL_LOG_LEVELS)(raw.toUpperCase());

@@ -42,8 +42,17 @@ describe('the settings schema', () => {
       message = (err as Error).message;
     }
     expect(message).not.toContain('\n');
-    expect(message).toContain('LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, got "loud"');
+    expect(message).toContain('LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "loud"');
     expect(message).toContain('HEALTH_PORT must be a port number (0 = any free port), got "70000"');
+  });
+
+  it('takes words in any case, blank as unset, and every level pino and the Temporal SDK know', () => {
+    expect(readSettings({ TEMPORAL_TLS: 'TRUE', LOG_LEVEL: 'Silent', TEMPORAL_LOG_LEVEL: 'error', PERMIT_MIRROR: 'OFF' })).toMatchObject({ TEMPORAL_TLS: true, LOG_LEVEL: 'silent', TEMPORAL_LOG_LEVEL: 'ERROR', PERMIT_MIRROR: 'off' });
+    expect(readSettings({ EXCHANGE_CLOCK_SKEW_BOUND_MS: ' ' }).EXCHANGE_CLOCK_SKEW_BOUND_MS).toBe(defaults.EXCHANGE_CLOCK_SKEW_BOUND_MS);
+    // The SDK has no level OFF; a fraction or 0 is no timeout to wait for.
+    expect(() => readSettings({ TEMPORAL_LOG_LEVEL: 'OFF' })).toThrow('TEMPORAL_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, got "OFF"');
+    expect(() => readSettings({ PERMIT_MIRROR_TIMEOUT_MS: '0' })).toThrow(/^PERMIT_MIRROR_TIMEOUT_MS must be a whole number above 0/);
+    expect(() => readSettings({ PERMIT_MIRROR_TIMEOUT_MS: '250.5' })).toThrow(/^PERMIT_MIRROR_TIMEOUT_MS must be a whole number above 0/);
   });
 
   it('are each documented in README (every variable the schema reads is named there)', () => {
