@@ -8,6 +8,7 @@ import type { Plan } from '../src/domain/plan.js';
 import { startPlanWorkflow } from '../src/client/start-plan.js';
 import type { PlanOutcome, PlanRunner } from './load.js';
 import type { ChainPolicy } from '../src/domain/chain-policy.js';
+import { compareDecimals } from '../src/domain/decimal-order.js';
 
 export function temporalRunner(client: Client, taskQueue: string, policy: ChainPolicy, eager: boolean): PlanRunner {
   return async (plan, acceptedAt) => {
@@ -70,7 +71,7 @@ export function directRunner(activities: PlanActivities, policy: ChainPolicy, ti
     });
     const acknowledged = Date.now();
     const t2 = performance.now();
-    if (order.filled_qty <= 0) return done('FAILED', acknowledged - acceptedAt);
+    if (compareDecimals(order.filled_qty, 0) <= 0) return done('FAILED', acknowledged - acceptedAt);
     await run(activities.bookFill, { plan, order });
     const t3 = performance.now();
     times?.permits.push(t1 - t0);

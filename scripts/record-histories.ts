@@ -5,7 +5,9 @@
 // v2-local-steps-* (one client order id per plan, before the order-attempts patch), v3-order-attempts-*
 // (a fill booked once per order and an open order looked up at most 30 times, before the cumulative-fills
 // patch), v4-cumulative-fills-* (every reconcile request kept, before the reconcile-answers-denial patch),
-// v5-reconcile-answers-* (no symbol turns, final orders not reported, before the symbol-turns patch).
+// v5-reconcile-answers-* (no symbol turns, final orders not reported, before the symbol-turns patch),
+// v6-symbol-turns-* (amounts as JSON numbers in activity payloads, before decimal text; no patch: the
+// workflow compares both forms exactly).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+import type { DecimalText } from '../domain/decimal-order.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import type { Plan } from '../domain/plan.js';
 import type { AnsweredDenial, OrderSummary } from '../domain/chain.js';
@@ -18,7 +19,7 @@ export interface PlaceOrderRequest {
   governorPermitId: string;
   positionPermitId: string;
   side: 'BUY' | 'SELL';
-  qty: number;
+  qty: DecimalText;
   /**
    * Legacy: the one client order id of plans started before the order-attempt protocol. Each attempt now
    * has its own id (clientOrderIdForAttempt), chosen when the attempt is recorded.
@@ -61,7 +62,7 @@ export interface BookFillRequest {
 
 export interface BookedFill {
   booked: boolean;
-  ledger_amt: number;
+  ledger_amt: DecimalText;
 }
 
 export interface LedgerSyncRequest {
@@ -76,10 +77,10 @@ export interface LedgerSyncRequest {
 }
 
 export interface LedgerSyncResult {
-  before: number;
-  after: number;
-  delta: number;
-  exchange_amt: number;
+  before: DecimalText;
+  after: DecimalText;
+  delta: DecimalText;
+  exchange_amt: DecimalText;
   /** When the exchange position was read (exchange clock estimate) and when it last changed there (null: not reported). */
   exchange_read_at: string;
   exchange_updated_at: string | null;

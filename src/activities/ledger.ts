@@ -1,6 +1,6 @@
 // Ledger activities: a reconcile's sync to the exchange, fenced against bookings (docs/concurrency.md).
 import { ApplicationFailure } from '@temporalio/activity';
-import { decimalNumber } from '../domain/decimal.js';
+import { decimalText } from '../domain/decimal.js';
 import { FailureTypes } from '../domain/failures.js';
 import type { Position } from '../exchange/venue.js';
 import type { InFlightOrder, Store } from '../store/index.js';
@@ -61,10 +61,10 @@ export async function syncLedger(deps: LedgerDeps, req: LedgerSyncRequest): Prom
     if (outcome.ok) {
       const a = outcome.adjustment;
       return {
-        before: decimalNumber(a.before),
-        after: decimalNumber(a.after),
-        delta: decimalNumber(a.delta),
-        exchange_amt: decimalNumber(pos.amount),
+        before: decimalText(a.before),
+        after: decimalText(a.after),
+        delta: decimalText(a.delta),
+        exchange_amt: decimalText(pos.amount),
         exchange_read_at: exchangeReadAt,
         exchange_updated_at: exchangeUpdatedAt,
         at: a.at,

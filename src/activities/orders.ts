@@ -1,7 +1,7 @@
 // Order activities: the order protocol's I/O (docs/order-protocol.md). An attempt is recorded before its
 // request leaves; nothing is sent for a plan while an earlier attempt may still execute or be found.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { decimalNumber, decimalText } from '../domain/decimal.js';
+import { decimalText } from '../domain/decimal.js';
 import { FailureTypes } from '../domain/failures.js';
 import { EXCHANGE_MAX_AHEAD_MS, attemptSettlesAt, recvWindowFor } from '../domain/order-protocol.js';
 import type { ClockReading } from '../exchange/exchange-clock.js';
@@ -38,10 +38,10 @@ export function placedOrder(report: OrderReport, foundByLookup: boolean, at: num
     client_order_id: report.clientOrderId,
     exchange_order_id: report.exchangeOrderId,
     side: report.side,
-    qty: decimalNumber(report.qty),
+    qty: decimalText(report.qty),
     status: report.status,
-    filled_qty: decimalNumber(report.filledQty),
-    avg_price: decimalNumber(report.avgPrice),
+    filled_qty: decimalText(report.filledQty),
+    avg_price: decimalText(report.avgPrice),
     found_by_lookup: foundByLookup,
     acknowledged_at: new Date(at).toISOString(),
   };
@@ -278,5 +278,5 @@ export async function bookFill(deps: OrderDeps, { plan, order, final }: BookFill
     filledAt: order.acknowledged_at,
     final: final ? { status: order.status } : null,
   });
-  return { booked: result.booked, ledger_amt: decimalNumber(result.position) };
+  return { booked: result.booked, ledger_amt: decimalText(result.position) };
 }

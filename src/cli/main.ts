@@ -27,6 +27,7 @@ import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from '../cli
 import { deleteDriftSchedule, describeDriftSchedule, driftReport, ensureDriftSchedule, runDriftSweep, DRIFT_SCHEDULE_ID } from '../client/drift.js';
 import { renderDriftReport, renderSchedule, renderSweep } from './drift-format.js';
 import { chainStateOf, planHandle } from '../client/plans.js';
+import { chainStateAsJson } from '../domain/chain-json.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -58,7 +59,7 @@ function parseClockOffset(text: string): number {
 }
 
 function printState(state: ChainState, json: boolean, t: { uiUrl: string | null; namespace: string }): void {
-  if (json) printJson(state);
+  if (json) printJson(chainStateAsJson(state));
   else print(renderChain(state, workflowUiUrl(t.uiUrl, t.namespace, state.workflow_id)));
 }
 

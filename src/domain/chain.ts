@@ -1,3 +1,4 @@
+import type { DecimalText } from './decimal-order.js';
 import type { GovernorPermit, PositionPermit } from './permits.js';
 import type { PlanAction } from './plan.js';
 
@@ -15,20 +16,21 @@ export interface OperatorAction {
 /** The position-check (P3.3) denial a plan's reconcile answered: its permit and the amounts it denied on. */
 export interface AnsweredDenial {
   permit_id: string;
-  exchange_amt: number;
-  ledger_amt: number;
-  diff: number;
-  tolerance: number;
+  exchange_amt: DecimalText;
+  ledger_amt: DecimalText;
+  diff: DecimalText;
+  tolerance: DecimalText;
 }
 
 export interface OrderSummary {
   client_order_id: string;
   exchange_order_id: string | null;
   side: 'BUY' | 'SELL';
-  qty: number;
+  qty: DecimalText;
   status: string;
-  filled_qty: number;
-  avg_price: number;
+  /** Cumulative executed quantity (the exchange's executedQty). */
+  filled_qty: DecimalText;
+  avg_price: DecimalText;
 }
 
 export interface ChainEvent {

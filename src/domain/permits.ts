@@ -1,4 +1,5 @@
-import { dec, decimalNumber, decimalText, floorToStep } from './decimal.js';
+import { dec, decimalText, floorToStep } from './decimal.js';
+import type { DecimalText } from './decimal-order.js';
 import { governorPermitKey, PLAN_MAX_FUTURE_SKEW_SECONDS, positionPermitKey, secondsInTheFuture, type Plan, type PlanAction } from './plan.js';
 
 /** Share of the open position each action closes. */
@@ -32,9 +33,9 @@ export interface GovernorPermit {
   symbol: string;
   decision: string;
   side: 'BUY' | 'SELL' | null;
-  computed_qty: number;
-  computed_notional: number;
-  mark_price: number | null;
+  computed_qty: DecimalText;
+  computed_notional: DecimalText;
+  mark_price: DecimalText | null;
   created_at: string;
   expires_at: string;
   ttl_seconds: number;
@@ -42,16 +43,16 @@ export interface GovernorPermit {
 }
 
 export interface PositionContext {
-  exchange_amt: number;
-  ledger_amt: number;
-  diff: number;
-  tolerance: number;
+  exchange_amt: DecimalText;
+  ledger_amt: DecimalText;
+  diff: DecimalText;
+  tolerance: DecimalText;
   /**
    * Signed sum of the unbooked remainders of other plans' orders of the symbol that are sent but not yet
    * booked (SELL −, BUY +); the exchange may show any part of it. Present only when such orders exist, so a
    * check with nothing in flight keeps the seed's four fields.
    */
-  in_flight?: number;
+  in_flight?: DecimalText;
   /** How many such orders (present with in_flight). */
   in_flight_orders?: number;
 }
@@ -156,9 +157,9 @@ export function decideGovernorPermit(input: GovernorInput): GovernorPermit {
     symbol: input.plan.symbol,
     decision: input.plan.decision,
     side: amount.isZero() ? null : amount.gt(0) ? 'SELL' : 'BUY',
-    computed_qty: reason === null ? decimalNumber(qty) : 0,
-    computed_notional: reason === null ? decimalNumber(notional) : 0,
-    mark_price: decimalNumber(input.markPrice),
+    computed_qty: reason === null ? qty : '0',
+    computed_notional: reason === null ? notional : '0',
+    mark_price: decimalText(input.markPrice),
     ...permitTimes(input.now, input.ttlSeconds),
     ttl_seconds: input.ttlSeconds,
     consumed: false,
@@ -201,11 +202,11 @@ export function decidePositionPermit(input: PositionCheckInput): PositionPermit 
     reason: allow ? null : input.exchangeAmount === null ? 'unknown_symbol' : POSITION_MISMATCH,
     symbol: input.plan.symbol,
     context: {
-      exchange_amt: decimalNumber(exchangeAmount),
-      ledger_amt: decimalNumber(input.ledgerAmount),
-      diff: decimalNumber(diff),
-      tolerance: decimalNumber(input.tolerance),
-      ...(deltas.length > 0 ? { in_flight: decimalNumber(inFlight), in_flight_orders: deltas.length } : {}),
+      exchange_amt: decimalText(exchangeAmount),
+      ledger_amt: decimalText(input.ledgerAmount),
+      diff: decimalText(diff),
+      tolerance: decimalText(input.tolerance),
+      ...(deltas.length > 0 ? { in_flight: decimalText(inFlight), in_flight_orders: deltas.length } : {}),
     },
     ...permitTimes(input.now, input.ttlSeconds),
     ttl_seconds: input.ttlSeconds,

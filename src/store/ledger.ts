@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { queryExactlyOne, queryOne, type Db, type Queryable } from './db.js';
 import type { Adjustment, AdjustmentInput, AnsweredDenial, AdjustmentResult, Fill, FillInput, LedgerPosition } from './types.js';
 import { dec } from '../domain/decimal.js';
-import { decimalString, isoTimestamp, nonNegativeDecimal, optionalText, parseInput, symbol, text, venue, venueSymbol } from './validation.js';
+import { decimalString, isoTimestamp, nonNegativeDecimal, optionalText, parseInput, recordedDecimal, symbol, text, venue, venueSymbol } from './validation.js';
 import { normalizeDecimal, toIso, toNullableIso } from './values.js';
 
 /*
@@ -42,7 +42,7 @@ const adjustmentSchema = z.object({
   command: optionalText,
   idempotencyKey: optionalText,
   answers: z
-    .object({ permit_id: text, exchange_amt: z.number().finite(), ledger_amt: z.number().finite(), diff: z.number().finite(), tolerance: z.number().finite() })
+    .object({ permit_id: text, exchange_amt: recordedDecimal, ledger_amt: recordedDecimal, diff: recordedDecimal, tolerance: recordedDecimal })
     .nullable()
     .optional()
     .transform((v) => v ?? null),
@@ -257,7 +257,7 @@ function toAdjustment(r: AdjustmentRow): Adjustment {
     planId: r.plan_id,
     command: r.command,
     idempotencyKey: r.idempotency_key,
-    answers: r.answers === null ? null : (JSON.parse(r.answers) as AnsweredDenial),
+    answers: r.answers === null ? null : answeredDenialOf(JSON.parse(r.answers) as Record<keyof AnsweredDenial, string | number>),
     exchangeReadAt: toNullableIso(r.exchange_read_at),
     exchangeUpdatedAt: toNullableIso(r.exchange_updated_at),
     basedOnVersion: r.based_on_version === null ? null : Number(r.based_on_version),
@@ -303,4 +303,10 @@ function toFill(r: FillRow): Fill {
     positionBefore: normalizeDecimal(r.position_before),
     positionAfter: normalizeDecimal(r.position_after),
   };
+}
+
+/** A recorded answer: amounts as decimal text (rows written before decimal text hold JSON numbers). */
+function answeredDenialOf(raw: Record<keyof AnsweredDenial, string | number>): AnsweredDenial {
+  const amount = (v: string | number) => normalizeDecimal(String(v));
+  return { permit_id: String(raw.permit_id), exchange_amt: amount(raw.exchange_amt), ledger_amt: amount(raw.ledger_amt), diff: amount(raw.diff), tolerance: amount(raw.tolerance) };
 }

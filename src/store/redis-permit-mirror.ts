@@ -6,7 +6,9 @@
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import type { PermitMirror } from './permit-mirror.js';
+import { decimalNumber } from '../domain/decimal.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
+import { contextAsJson } from './permit-rows.js';
 import { governorPermitKey, positionPermitKey } from '../domain/plan.js';
 import { DEFAULT_REDIS_URL, permitMirrorConfigFromEnv } from '../config/bridge.js';
 import type { Env } from '../config/settings.js';
@@ -32,7 +34,8 @@ export interface MirroredPositionPermit {
   allow: boolean;
   symbol: string;
   reason: string | null;
-  context: PositionPermit['context'];
+  /** exchange_amt, ledger_amt, diff, tolerance (and in_flight) as numbers, as in the seed. */
+  context: Record<string, unknown>;
   created_at: string;
   ttl_seconds: number;
 }
@@ -43,8 +46,8 @@ export function mirroredGovernorPermit(p: GovernorPermit): MirroredGovernorPermi
     granted: p.granted,
     symbol: p.symbol,
     decision: p.decision,
-    computed_qty: p.computed_qty,
-    computed_notional: p.computed_notional,
+    computed_qty: decimalNumber(p.computed_qty),
+    computed_notional: decimalNumber(p.computed_notional),
     created_at: p.created_at,
     consumed: p.consumed,
     ttl_seconds: p.ttl_seconds,
@@ -57,7 +60,7 @@ export function mirroredPositionPermit(p: PositionPermit): MirroredPositionPermi
     allow: p.allow,
     symbol: p.symbol,
     reason: p.reason,
-    context: p.context,
+    context: contextAsJson(p.context),
     created_at: p.created_at,
     ttl_seconds: p.ttl_seconds,
   };

@@ -28,6 +28,11 @@ export const decimalString = z
   .string()
   .max(64)
   .regex(DECIMAL, 'must be a plain decimal string like "0.062" (no exponent, NaN or Infinity)');
+/**
+ * A decimal given as text, or as a JSON number by a plan whose history predates decimal text (its recorded
+ * permits hold numbers): the canonical text either way.
+ */
+export const recordedDecimal = z.union([decimalString, z.number().finite()]).transform((v) => new Decimal(v).toFixed());
 export const positiveDecimal = decimalString.refine((v) => new Decimal(v).gt(0), 'must be greater than 0');
 export const nonNegativeDecimal = decimalString.refine((v) => new Decimal(v).gte(0), 'must not be negative');
 

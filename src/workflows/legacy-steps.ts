@@ -3,6 +3,7 @@
 import { ActivityFailure, ApplicationFailure, patched, sleep, TimeoutFailure } from '@temporalio/workflow';
 import type { PlacedOrder } from '../activities/contract.js';
 import type { ChainState } from '../domain/chain.js';
+import { compareDecimals } from '../domain/decimal-order.js';
 import { FailureTypes } from '../domain/failures.js';
 import type { Plan } from '../domain/plan.js';
 import type { ChainRecorder } from './chain-recorder.js';
@@ -37,7 +38,7 @@ export async function bookWhenFinal(chain: ChainRecorder, plan: Plan, placed: Pl
   chain.state.order = order;
   if (chain.state.permits.governor) chain.state.permits.governor.consumed = true;
   chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
-  if (order.filled_qty <= 0) return chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
+  if (compareDecimals(order.filled_qty, 0) <= 0) return chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
   chain.stage('booking');
   const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${plan.symbol} (order ${order.exchange_order_id})` };
   const booking = patched(LOCAL_STEPS) ? localDurableActivities : durableActivities;

@@ -11,7 +11,7 @@ export type OrderAttempt =
   /** Trading was paused as the order was about to leave: nothing was sent. */
   | { kind: 'paused' };
 
-/** domain/order-protocol's FINAL_ORDER_STATUSES: the bundle takes only describe, failures, plan-ids and trading-scope from domain. */
+/** domain/order-protocol's FINAL_ORDER_STATUSES: the bundle takes only a few import-free modules from domain (test/workflows/bundle.test.ts). */
 export const FINAL_ORDER_STATUSES = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];
 
 /** First pause between look-ups of an order that is not final; it doubles up to MAX_ORDER_FOLLOW_UP_MS. */

@@ -18,6 +18,7 @@ import {
 import type { BookedFill, PlacedOrder, PlanActivities } from '../activities/contract.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
 import type { ChainState } from '../domain/chain.js';
+import { compareDecimals, maxDecimal, sameDecimal, type RecordedDecimal } from '../domain/decimal-order.js';
 import { describeGovernor, describePositionCheck } from '../domain/describe.js';
 import { FailureTypes } from '../domain/failures.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
@@ -57,8 +58,8 @@ type Hold = { by: 'signal' } | { by: 'store'; resumesSeen: number };
 
 /** How far a plan's order is booked: cumulative quantity, the ledger after, and whether its final state is recorded. */
 interface BookingProgress {
-  bookedQty: number;
-  ledger: number | null;
+  bookedQty: RecordedDecimal;
+  ledger: RecordedDecimal | null;
   finalRecorded: boolean;
 }
 
@@ -315,7 +316,7 @@ class PlanChain {
     this.chain.state.order = order;
     if (this.chain.state.permits.governor) this.chain.state.permits.governor.consumed = true;
     this.chain.event('order_placed', `Order ${order.client_order_id} ${order.side} ${order.filled_qty}/${order.qty} @ ${order.avg_price}: ${order.status}`, { exchange_order_id: order.exchange_order_id, found_by_lookup: order.found_by_lookup });
-    const progress: BookingProgress = { bookedQty: 0, ledger: null, finalRecorded: false };
+    const progress: BookingProgress = { bookedQty: '0', ledger: null, finalRecorded: false };
     await this.bookIncrement(order, progress);
     let delay = ORDER_FOLLOW_UP_MS;
     for (let look = 1; !FINAL_ORDER_STATUSES.includes(order.status); look++) {
@@ -327,23 +328,23 @@ class PlanChain {
       if (seen === 'refused') continue;
       this.lastRefusal = null;
       if (seen === null) continue; // a lagging read: the order was placed, keep looking
-      if (seen.status !== order.status || seen.filled_qty !== order.filled_qty) {
+      if (seen.status !== order.status || !sameDecimal(seen.filled_qty, order.filled_qty)) {
         this.chain.event('order_update', `Order ${seen.client_order_id} ${seen.side} ${seen.filled_qty}/${seen.qty} @ ${seen.avg_price}: ${seen.status}`, { exchange_order_id: seen.exchange_order_id });
       }
       order = seen;
       this.chain.state.order = order;
       await this.bookIncrement(order, progress);
     }
-    if (order.filled_qty <= 0) return this.chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
+    if (compareDecimals(order.filled_qty, 0) <= 0) return this.chain.finish('FAILED', `order_not_filled_${order.status.toLowerCase()}`, `Order ${order.client_order_id} ended ${order.status} with nothing filled`);
     return this.chain.finish('EXECUTED', null, `Executed: ${order.side} ${order.filled_qty} ${this.plan.symbol} @ ${order.avg_price}; ledger ${progress.ledger}`);
   }
 
   /** Books the order's cumulative fill beyond what is booked; under SYMBOL_TURNS a final order is reported once, even with nothing new. */
   private async bookIncrement(order: PlacedOrder, progress: BookingProgress): Promise<void> {
     const final = this.turnsOn && !progress.finalRecorded && FINAL_ORDER_STATUSES.includes(order.status);
-    if (order.filled_qty <= progress.bookedQty && !final) return;
+    if (compareDecimals(order.filled_qty, progress.bookedQty) <= 0 && !final) return;
     progress.ledger = (await this.bookFill(order, final)).ledger_amt;
-    progress.bookedQty = Math.max(progress.bookedQty, order.filled_qty);
+    progress.bookedQty = maxDecimal(progress.bookedQty, order.filled_qty);
     progress.finalRecorded ||= final;
   }
 
@@ -352,7 +353,7 @@ class PlanChain {
     const bookOptions = { ...durableOptions, summary: `Book fill ${order.side} ${order.filled_qty} ${this.plan.symbol} (cumulative, order ${order.exchange_order_id}${final ? `, ${order.status}` : ''})` };
     const booking = patched(Patches.LOCAL_STEPS) ? localDurableActivities : durableActivities;
     const booked = await booking.bookFill.executeWithOptions(bookOptions, [{ plan: this.plan, order, ...(final ? { final: true } : {}) }]);
-    const filled = order.filled_qty < order.qty ? ` (${order.filled_qty} of ${order.qty} filled${final ? `, ${order.status}` : ' so far'})` : '';
+    const filled = compareDecimals(order.filled_qty, order.qty) < 0 ? ` (${order.filled_qty} of ${order.qty} filled${final ? `, ${order.status}` : ' so far'})` : '';
     const already = booked.booked ? '' : final ? ' (nothing new to book)' : ' (fill was already booked)';
     this.chain.event('fill_booked', `Ledger ${this.plan.symbol} now ${booked.ledger_amt}${filled}${already}`, { ...booked, cum_qty: order.filled_qty });
     return booked;

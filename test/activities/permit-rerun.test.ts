@@ -25,7 +25,7 @@ describe('permit steps run again for the same permit id', () => {
     const plan = newPlan('BTCUSDT', 'PARTIAL_75', 'rerun');
     const firstGovernor = await activities.issueGovernorPermit({ plan, sequence: 1 });
     const firstP33 = await activities.checkPositionState({ plan, sequence: 1 });
-    expect(firstGovernor).toMatchObject({ granted: true, computed_qty: 0.046 });
+    expect(firstGovernor).toMatchObject({ granted: true, computed_qty: '0.046' });
 
     // 9 s later the position has grown and the step runs again with the same sequence.
     expect((await admin(fx.paper, 'POST', '/_paper/position', { symbol: 'BTCUSDT', amount: '0.5' })).status).toBe(200);

@@ -54,9 +54,9 @@ describe('permit chain', () => {
     const final = await t.result(plan.plan_id);
     expect(final).toMatchObject({ state: 'EXECUTED', stage: 'done', reason: null, workflow_id: `plan-${plan.plan_id}` });
     expect(eventKinds(final)).toEqual(['plan_accepted', 'governor_permit', 'p33_permit', 'order_placed', 'fill_booked', 'outcome']);
-    expect(final.permits.governor).toMatchObject({ granted: true, side: 'SELL', computed_qty: 0.046, computed_notional: 2760, consumed: true });
-    expect(final.permits.p33).toMatchObject({ allow: true, reason: null, context: { exchange_amt: 0.062, ledger_amt: 0.062, diff: 0, tolerance: 0.001 } });
-    expect(final.order).toMatchObject({ client_order_id: `pc1-${plan.plan_id}`, side: 'SELL', qty: 0.046, filled_qty: 0.046, avg_price: 60000, status: 'FILLED' });
+    expect(final.permits.governor).toMatchObject({ granted: true, side: 'SELL', computed_qty: '0.046', computed_notional: '2760', consumed: true });
+    expect(final.permits.p33).toMatchObject({ allow: true, reason: null, context: { exchange_amt: '0.062', ledger_amt: '0.062', diff: '0', tolerance: '0.001' } });
+    expect(final.order).toMatchObject({ client_order_id: `pc1-${plan.plan_id}`, side: 'SELL', qty: '0.046', filled_qty: '0.046', avg_price: '60000', status: 'FILLED' });
     expect(final.chain_latency_ms).toBeGreaterThan(0);
 
     const accepted = await t.paper.acceptedOrders('HAPPYUSDT');
@@ -80,7 +80,7 @@ describe('permit chain', () => {
     const plan = newPlan('DENYUSDT', 'PARTIAL_50', 'deny');
     await t.submit(plan);
     const waiting = await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile');
-    expect(waiting.permits.p33).toMatchObject({ allow: false, context: { exchange_amt: 1, ledger_amt: 0.5, diff: 0.5, tolerance: 0.001 } });
+    expect(waiting.permits.p33).toMatchObject({ allow: false, context: { exchange_amt: '1', ledger_amt: '0.5', diff: '0.5', tolerance: '0.001' } });
 
     const final = await t.result(plan.plan_id); // RECONCILE_WAIT_SECONDS=5
     expect(final).toMatchObject({ state: 'DENIED', reason: 'reconcile_required_qty_mismatch', order: null });
@@ -186,7 +186,7 @@ describe('permit chain', () => {
 
       const [a, b] = await Promise.all([t.result(running.plan_id), t.result(fresh.plan_id)]);
       expect(a.state).toBe('EXECUTED');
-      expect(b).toMatchObject({ state: 'EXECUTED', order: { side: 'BUY', qty: 2 } });
+      expect(b).toMatchObject({ state: 'EXECUTED', order: { side: 'BUY', qty: '2' } });
       for (const symbol of ['GPAUSEAUSDT', 'GPAUSEBUSDT']) {
         const posts = await t.paper.orderPosts(symbol);
         expect(posts).toHaveLength(1);
@@ -209,7 +209,7 @@ describe('permit chain', () => {
     await t.submit(plan);
 
     const final = await t.result(plan.plan_id);
-    expect(final).toMatchObject({ state: 'EXECUTED', order: { qty: 0.5, filled_qty: 0.5 } });
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { qty: '0.5', filled_qty: '0.5' } });
     const posts = await t.paper.orderPosts('RETRYUSDT');
     expect(posts.map((p) => p.outcome.type)).toEqual(['fault', 'fault', 'accepted']);
     expect(posts.map((p) => p.params['newClientOrderId'])).toEqual([`pc1-${plan.plan_id}`, `pc2-${plan.plan_id}`, `pc3-${plan.plan_id}`]);
@@ -241,7 +241,7 @@ describe('permit chain', () => {
     await t.submit(plan);
 
     const final = await t.result(plan.plan_id);
-    expect(final).toMatchObject({ state: 'EXECUTED', order: { client_order_id: `pc1-${plan.plan_id}`, filled_qty: 0.5 } });
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { client_order_id: `pc1-${plan.plan_id}`, filled_qty: '0.5' } });
     const requests = await t.paper.orderRequests('AMBIGUSDT');
     expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(requests.filter((r) => r.method === 'GET' && r.outcome.type === 'found').length).toBeGreaterThanOrEqual(1);
@@ -258,7 +258,7 @@ describe('permit chain', () => {
     await t.stack.client.workflow.getHandle(`plan-${plan.plan_id}`).cancel();
 
     const final = await t.result(plan.plan_id);
-    expect(final).toMatchObject({ state: 'EXECUTED', order: { filled_qty: 0.5 } });
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { filled_qty: '0.5' } });
     expect(await t.paper.acceptedOrders('CANCELUSDT')).toHaveLength(1);
     expect(await t.paper.position('CANCELUSDT')).toBe('0.5');
     expect(await t.ledger('CANCELUSDT')).toBe('0.5');
@@ -301,7 +301,7 @@ describe('permit chain', () => {
     await handle.signal(resumeSignal, { scope: 'symbol:RECONUSDT', who: 'chain-test', why: 'go on' });
     const waiting = await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile', 15_000);
     const denial = waiting.permits.p33!;
-    expect(denial).toMatchObject({ allow: false, context: { exchange_amt: 1, ledger_amt: 0.6, diff: 0.4, tolerance: 0.001 } });
+    expect(denial).toMatchObject({ allow: false, context: { exchange_amt: '1', ledger_amt: '0.6', diff: '0.4', tolerance: '0.001' } });
     await sleep(500);
     const stillWaiting = await chainStateOf(t.stack.client, plan.plan_id);
     expect(stillWaiting.stage).toBe('awaiting_reconcile');
@@ -315,8 +315,8 @@ describe('permit chain', () => {
     expect(outcome).toMatchObject({ signalled: [`plan-${plan.plan_id}`], waiting: [`plan-${plan.plan_id}`], sync: null });
     const final = await t.result(plan.plan_id);
     expect(final.state).toBe('EXECUTED');
-    const answers = { permit_id: denial.permit_id, exchange_amt: 1, ledger_amt: 0.6, diff: 0.4, tolerance: 0.001 };
-    expect(final.events.filter((e) => e.kind === 'ledger_sync')).toEqual([expect.objectContaining({ before: 0.6, after: 1, who: 'chain-test', answers })]);
+    const answers = { permit_id: denial.permit_id, exchange_amt: '1', ledger_amt: '0.6', diff: '0.4', tolerance: '0.001' };
+    expect(final.events.filter((e) => e.kind === 'ledger_sync')).toEqual([expect.objectContaining({ before: '0.6', after: '1', who: 'chain-test', answers })]);
     const made = (await adjustments()).filter((a) => a.planId === plan.plan_id);
     expect(made).toHaveLength(1);
     expect(made[0]).toMatchObject({ before: '0.6', after: '1', who: 'chain-test', why: 'answer the denial', answers });

@@ -63,10 +63,10 @@ describe('plans of one symbol at once, on two worker processes', () => {
     expect(await fx.paper.position(TWO)).toBe('0.25');
     expect(await fx.store.ledgerPosition('paper', TWO)).toBe('0.25');
     // The second sized from what the first left: it waited for the first, which passed it the turn.
-    const [first, second] = results[0]!.order!.filled_qty === 0.5 ? results : [results[1]!, results[0]!];
+    const [first, second] = results[0]!.order!.filled_qty === '0.5' ? results : [results[1]!, results[0]!];
     expect(second!.events.find((e) => e.kind === 'turn_waiting')).toMatchObject({ waiting_for: first!.plan_id });
     expect(first!.events.find((e) => e.kind === 'turn_passed')).toMatchObject({ next_plan_id: second!.plan_id });
-    expect(second!.permits.governor).toMatchObject({ computed_qty: 0.25 });
+    expect(second!.permits.governor).toMatchObject({ computed_qty: '0.25' });
   });
 
   it('five PARTIAL_50 at once close 0.5, 0.25, 0.125, 0.062, 0.031: never more than in sequence', async () => {
@@ -111,7 +111,7 @@ describe('plans of one symbol at once, on two worker processes', () => {
 
     const [ra, rb] = await Promise.all([planResult(fx.client, a.plan_id), planResult(fx.client, b.plan_id)]);
     expect([ra.state, rb.state]).toEqual(['EXECUTED', 'EXECUTED']);
-    expect(rb.order).toMatchObject({ filled_qty: 0.25 });
+    expect(rb.order).toMatchObject({ filled_qty: '0.25' });
     expect(rb.events.find((e) => e.kind === 'turn_granted')?.waited_ms).toBeGreaterThan(1_000);
     const after = await Promise.all(metricsPorts.map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()));
     expect(after.reduce((n, text) => n + metricSum(text, 'permit_chain_turn_wait_count', { symbol: WAIT }), 0)).toBe(1);

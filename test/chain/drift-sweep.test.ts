@@ -84,7 +84,7 @@ describe('the drift sweep', { timeout: 180_000 }, () => {
     expect((await fx.store.isTradingPaused(DRIFTED)).paused).toBe(false);
     expect((await fx.store.driftFindings({ symbol: DRIFTED }))[0]).toMatchObject({ resolvedAt: expect.any(String), resolution: expect.stringMatching(/^reconciled by drift-test/) });
     // The held plan is told at once and trades on the reconciled position: 3 → 1.5.
-    expect(await planResult(fx.client, plan.plan_id)).toMatchObject({ state: 'EXECUTED', order: { filled_qty: 1.5 } });
+    expect(await planResult(fx.client, plan.plan_id)).toMatchObject({ state: 'EXECUTED', order: { filled_qty: '1.5' } });
     const planEnded = Date.now();
     const later = await waitFor('a sweep after the plan', async () => (await fx.store.driftSweeps(5)).find((s) => Date.parse(s.startedAt) > planEnded && s.checked === 3), 20_000, 200);
     expect(later.drifted, JSON.stringify(await fx.store.driftFindings({}))).toBe(0);

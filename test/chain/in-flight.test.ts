@@ -53,7 +53,7 @@ describe('the position check counts orders sent but not yet booked', () => {
     expect(final.permits.p33).toMatchObject({
       allow: true,
       reason: null,
-      context: { exchange_amt: 0.75, ledger_amt: 1, diff: 0.25, tolerance: 0.001, in_flight: -0.25, in_flight_orders: 1 },
+      context: { exchange_amt: '0.75', ledger_amt: '1', diff: '0.25', tolerance: '0.001', in_flight: '-0.25', in_flight_orders: 1 },
     });
     expect(final).toMatchObject({ state: 'EXECUTED', reason: null });
     expect(final.events.map((e) => e.summary).join('\n')).toMatch(/P3\.3: allowed .*in flight -0\.25/);
@@ -70,7 +70,7 @@ describe('the position check counts orders sent but not yet booked', () => {
     await t.submit(planB);
     const waiting = await waitForStage(t.stack.client, planB.plan_id, 'awaiting_reconcile');
     expect(waiting.permits.p33).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch' });
-    expect(waiting.permits.p33?.context).toEqual({ exchange_amt: 0.75, ledger_amt: 1, diff: 0.25, tolerance: 0.001 });
+    expect(waiting.permits.p33?.context).toEqual({ exchange_amt: '0.75', ledger_amt: '1', diff: '0.25', tolerance: '0.001' });
     expect(await t.paper.orderRequests(UNSTAGED)).toEqual([]);
     await t.stack.client.workflow.getHandle(`plan-${planB.plan_id}`).cancel();
     expect(await t.result(planB.plan_id)).toMatchObject({ state: 'CANCELLED' });

@@ -43,7 +43,7 @@ describe('at most one order per plan, under Binance rules', () => {
     const booked = await t.paper.bookedOrders(symbol);
     expect(booked, `orders on the exchange for ${symbol}`).toHaveLength(1);
     expect(booked[0]!.executedQty).toBe(qty);
-    expect(final).toMatchObject({ state: 'EXECUTED', order: { client_order_id: booked[0]!.clientOrderId, filled_qty: Number(qty) } });
+    expect(final).toMatchObject({ state: 'EXECUTED', order: { client_order_id: booked[0]!.clientOrderId, filled_qty: qty } });
     const position = await t.paper.position(symbol);
     expect(await t.ledger(symbol)).toBe(position);
     expect(await t.stack.services.store.fillsForPlan(final.plan_id)).toHaveLength(1);

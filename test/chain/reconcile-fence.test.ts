@@ -57,9 +57,9 @@ describe('a reconcile is fenced against bookings', { timeout: 120_000 }, () => {
     // The sync ran once nothing was in flight (after A's booking, maybe after B's too): no change to make.
     expect(done.stdout).toMatch(new RegExp(`^ledger ${SYMBOL}: (\\S+) → \\1 \\(exchange \\1, read at \\S+\\); no plan was waiting for it`, 'm'));
     const [ra, rb] = await Promise.all([t.result(a.plan_id), t.result(b.plan_id)]);
-    expect(ra).toMatchObject({ state: 'EXECUTED', order: { status: 'FILLED', filled_qty: 0.5 } });
-    expect(rb).toMatchObject({ state: 'EXECUTED', order: { filled_qty: 0.25 } });
-    expect(rb.permits.p33).toMatchObject({ allow: true, context: { exchange_amt: 0.5, ledger_amt: 0.5, diff: 0 } });
+    expect(ra).toMatchObject({ state: 'EXECUTED', order: { status: 'FILLED', filled_qty: '0.5' } });
+    expect(rb).toMatchObject({ state: 'EXECUTED', order: { filled_qty: '0.25' } });
+    expect(rb.permits.p33).toMatchObject({ allow: true, context: { exchange_amt: '0.5', ledger_amt: '0.5', diff: '0' } });
     expect(rb.permits.p33?.context.in_flight).toBeUndefined();
 
     // Every fill counted once: ledger = exchange, and the sync read the exchange after A's last booking.

@@ -38,9 +38,9 @@ describe('seed scenario', () => {
       allow: false,
       reason: 'reconcile_required_qty_mismatch',
       permit_key: 'quantum:permit:p33:f1a8d7f48713d5cf',
-      context: { exchange_amt: 0.062, ledger_amt: 0.002, diff: 0.06, tolerance: 0.001 },
+      context: { exchange_amt: '0.062', ledger_amt: '0.002', diff: '0.06', tolerance: '0.001' },
     });
-    expect(denied.permits.governor).toMatchObject({ granted: true, computed_qty: 0.046, permit_key: 'quantum:permit:f1a8d7f48713d5cf' });
+    expect(denied.permits.governor).toMatchObject({ granted: true, computed_qty: '0.046', permit_key: 'quantum:permit:f1a8d7f48713d5cf' });
     expect(await t.paper.orderRequests('BTCUSDT')).toEqual([]); // denied: nothing reached the exchange
 
     const ctx = { client: t.stack.client, taskQueue: t.stack.taskQueue, who: 'seed-test' };
@@ -48,12 +48,12 @@ describe('seed scenario', () => {
     await expect.poll(async () => (await runningPlans(t.stack.client, 'BTCUSDT', 'awaiting_reconcile')).map((p) => p.workflowId), { timeout: 10_000 }).toEqual(['plan-f1a8d7f48713d5cf']);
     const outcome = await reconcileSymbol(ctx, 'BTCUSDT', 'seed test: ledger behind the exchange');
     expect(outcome).toMatchObject({ signalled: ['plan-f1a8d7f48713d5cf'], waiting: ['plan-f1a8d7f48713d5cf'], sync: null });
-    const answered = { permit_id: denied.permits.p33!.permit_id, exchange_amt: 0.062, ledger_amt: 0.002, diff: 0.06, tolerance: 0.001 };
+    const answered = { permit_id: denied.permits.p33!.permit_id, exchange_amt: '0.062', ledger_amt: '0.002', diff: '0.06', tolerance: '0.001' };
 
     const final = await t.result(plan.plan_id);
     expect(final.state).toBe('EXECUTED');
     expect(final.reason).toBeNull();
-    expect(final.order).toMatchObject({ client_order_id: 'pc1-f1a8d7f48713d5cf', side: 'SELL', qty: 0.046, filled_qty: 0.046, status: 'FILLED' });
+    expect(final.order).toMatchObject({ client_order_id: 'pc1-f1a8d7f48713d5cf', side: 'SELL', qty: '0.046', filled_qty: '0.046', status: 'FILLED' });
     expect(eventKinds(final)).toEqual([
       'plan_accepted',
       'governor_permit',
@@ -66,8 +66,8 @@ describe('seed scenario', () => {
       'fill_booked',
       'outcome',
     ]);
-    expect(final.events.find((e) => e.kind === 'ledger_sync')).toMatchObject({ before: 0.002, after: 0.062, who: 'seed-test', answers: answered });
-    expect(final.permits.p33).toMatchObject({ allow: true, context: { exchange_amt: 0.062, ledger_amt: 0.062, diff: 0, tolerance: 0.001 } });
+    expect(final.events.find((e) => e.kind === 'ledger_sync')).toMatchObject({ before: '0.002', after: '0.062', who: 'seed-test', answers: answered });
+    expect(final.permits.p33).toMatchObject({ allow: true, context: { exchange_amt: '0.062', ledger_amt: '0.062', diff: '0', tolerance: '0.001' } });
     expect(final.permits.governor?.consumed).toBe(true);
 
     expect(await t.paper.position('BTCUSDT')).toBe('0.016');

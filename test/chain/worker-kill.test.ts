@@ -93,7 +93,7 @@ describe('worker killed mid-chain', () => {
     const final = await planResult(client, plan.plan_id);
 
     expect(final.state).toBe('EXECUTED');
-    expect(final.order).toMatchObject({ client_order_id: `pc1-${plan.plan_id}`, filled_qty: 1 });
+    expect(final.order).toMatchObject({ client_order_id: `pc1-${plan.plan_id}`, filled_qty: '1' });
     expect(final.events.find((e) => e.kind === 'order_placed')).toMatchObject({ found_by_lookup: true });
     expect(await paper.orderPosts(SYMBOL)).toHaveLength(1);
     expect(await paper.bookedOrders(SYMBOL)).toHaveLength(1);

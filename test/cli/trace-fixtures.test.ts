@@ -1,5 +1,6 @@
 // `permitctl trace` reads both shapes a plan's history can have: permit checks and booking as regular
-// activities (plans started before the local-steps patch, v1-activities-*) and as local-activity markers.
+// activities (plans started before the local-steps patch, v1-activities-*) and as local-activity markers,
+// with amounts as JSON numbers (v6-symbol-turns-* and older) or as decimal text.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protos from '@temporalio/proto';
@@ -10,7 +11,7 @@ import { PROJECT_ROOT } from '../../temporal/cli-path.js';
 
 const load = (file: string) => protos.temporal.api.history.v1.History.decode(readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'histories', file)));
 
-describe.each(['seed-executed.binpb', 'v1-activities-seed-executed.binpb'])('trace of %s', (file) => {
+describe.each(['seed-executed.binpb', 'v6-symbol-turns-seed-executed.binpb', 'v1-activities-seed-executed.binpb'])('trace of %s', (file) => {
   const rows = traceRows(load(file));
   const layers = rows.map((r) => `${r.layer}:${r.result}`);
 

@@ -12,14 +12,14 @@ const governor = (over: Partial<Parameters<typeof decideGovernorPermit>[0]> = {}
 describe('governor permit (P3.2)', () => {
   it('sizes 75 % of 0.062 to 0.046 on a 0.001 step, notional at the mark price', () => {
     const p = governor();
-    expect(p).toMatchObject({ granted: true, reason: null, side: 'SELL', computed_qty: 0.046, computed_notional: 2760, ttl_seconds: 15, consumed: false });
+    expect(p).toMatchObject({ granted: true, reason: null, side: 'SELL', computed_qty: '0.046', computed_notional: '2760', ttl_seconds: 15, consumed: false });
     expect(p.permit_key).toBe('quantum:permit:f1a8d7f48713d5cf');
     expect(p.created_at).toBe('2026-01-25T00:30:08.977Z');
     expect(p.expires_at).toBe('2026-01-25T00:30:23.977Z');
   });
 
   it('closes a short with a BUY', () => {
-    expect(governor({ positionAmount: '-0.062' })).toMatchObject({ granted: true, side: 'BUY', computed_qty: 0.046 });
+    expect(governor({ positionAmount: '-0.062' })).toMatchObject({ granted: true, side: 'BUY', computed_qty: '0.046' });
   });
 
   it.each([
@@ -31,7 +31,7 @@ describe('governor permit (P3.2)', () => {
   });
 
   it('denies while trading is paused', () => {
-    expect(governor({ pausedScope: 'global' })).toMatchObject({ granted: false, reason: 'trading_paused', computed_qty: 0 });
+    expect(governor({ pausedScope: 'global' })).toMatchObject({ granted: false, reason: 'trading_paused', computed_qty: '0' });
   });
 
   it('denies a quantity under the market minimum', () => {
@@ -52,7 +52,7 @@ describe('governor permit (P3.2)', () => {
 
   it('denies a plan timestamped beyond the skew (60 s by default) ahead of its clock: plan_from_future', () => {
     // The seed plan's timestamp is 00:30:08; "now" is 00:30:08.977.
-    expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 3600 } })).toMatchObject({ granted: false, reason: 'plan_from_future', computed_qty: 0, computed_notional: 0 });
+    expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 3600 } })).toMatchObject({ granted: false, reason: 'plan_from_future', computed_qty: '0', computed_notional: '0' });
     expect(governor({ plan: { ...plan, timestamp: 1769301008976 } })).toMatchObject({ granted: false, reason: 'plan_from_future' }); // milliseconds
     expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 61 } })).toMatchObject({ granted: false, reason: 'plan_from_future' }); // 60.023 s ahead
     expect(governor({ plan: { ...plan, timestamp: plan.timestamp + 60 } })).toMatchObject({ granted: true }); // 59.023 s ahead
@@ -79,7 +79,7 @@ describe('position-state permit (P3.3)', () => {
   it('denies the seed mismatch with the seed context', () => {
     const p = check('0.062', '0.002');
     expect(p).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch', permit_key: 'quantum:permit:p33:f1a8d7f48713d5cf' });
-    expect(p.context).toEqual({ exchange_amt: 0.062, ledger_amt: 0.002, diff: 0.06, tolerance: 0.001 });
+    expect(p.context).toEqual({ exchange_amt: '0.062', ledger_amt: '0.002', diff: '0.06', tolerance: '0.001' });
   });
 
   it('allows a difference equal to the tolerance, exactly (no float drift)', () => {
@@ -98,24 +98,24 @@ describe('position-state permit (P3.3) with orders in flight', () => {
   it('allows an exchange that already shows an unbooked SELL (filled, not yet booked)', () => {
     const p = check('0.75', '1', [sell('0.25')]);
     expect(p).toMatchObject({ allow: true, reason: null });
-    expect(p.context).toEqual({ exchange_amt: 0.75, ledger_amt: 1, diff: 0.25, tolerance: 0.001, in_flight: -0.25, in_flight_orders: 1 });
+    expect(p.context).toEqual({ exchange_amt: '0.75', ledger_amt: '1', diff: '0.25', tolerance: '0.001', in_flight: '-0.25', in_flight_orders: 1 });
     expect(describePositionCheck(p)).toContain('in flight -0.25 (1 order(s) sent, not yet booked)');
   });
 
   it('denies the same mismatch with nothing in flight, and keeps the seed context', () => {
     const p = check('0.75', '1', []);
     expect(p).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch' });
-    expect(p.context).toEqual({ exchange_amt: 0.75, ledger_amt: 1, diff: 0.25, tolerance: 0.001 });
+    expect(p.context).toEqual({ exchange_amt: '0.75', ledger_amt: '1', diff: '0.25', tolerance: '0.001' });
   });
 
   it('allows an exchange that does not show the in-flight order yet (sent, not executed)', () => {
-    expect(check('1', '1', [sell('0.25')])).toMatchObject({ allow: true, context: { in_flight: -0.25, diff: 0 } });
+    expect(check('1', '1', [sell('0.25')])).toMatchObject({ allow: true, context: { in_flight: '-0.25', diff: '0' } });
   });
 
   it('denies an exchange beyond what is in flight, and shows the in-flight amount', () => {
     const p = check('0.5', '1', [sell('0.25')]);
     expect(p).toMatchObject({ allow: false, reason: 'reconcile_required_qty_mismatch' });
-    expect(p.context).toEqual({ exchange_amt: 0.5, ledger_amt: 1, diff: 0.5, tolerance: 0.001, in_flight: -0.25, in_flight_orders: 1 });
+    expect(p.context).toEqual({ exchange_amt: '0.5', ledger_amt: '1', diff: '0.5', tolerance: '0.001', in_flight: '-0.25', in_flight_orders: 1 });
     expect(describePositionCheck(p)).toMatch(/^P3\.3: denied reconcile_required_qty_mismatch — .*in flight -0\.25/);
     // The wrong direction is no excuse either: an unbooked SELL never explains a higher exchange amount.
     expect(check('1.25', '1', [sell('0.25')]).allow).toBe(false);
@@ -131,6 +131,6 @@ describe('position-state permit (P3.3) with orders in flight', () => {
     for (const x of ['0.75', '0.85', '1', '1.1']) expect(check(x, '1', mixed).allow).toBe(true);
     expect(check('0.7', '1', mixed).allow).toBe(false);
     expect(check('1.2', '1', mixed).allow).toBe(false);
-    expect(check('0.85', '1', mixed).context).toMatchObject({ in_flight: -0.15, in_flight_orders: 2 });
+    expect(check('0.85', '1', mixed).context).toMatchObject({ in_flight: '-0.15', in_flight_orders: 2 });
   });
 });

@@ -155,7 +155,7 @@ describe.each(backends)('store on $name', (backend) => {
       });
       expect(first).toMatchObject({ before: '0.002', after: '0.062', delta: '0.06', replayed: false });
       await store.bookFill(fill({ symbol, side: 'SELL', qty: '0.046' }));
-      const answers = { permit_id: 'p33-answered', exchange_amt: 0, ledger_amt: 0.016, diff: 0.016, tolerance: 0.001 };
+      const answers = { permit_id: 'p33-answered', exchange_amt: '0', ledger_amt: '0.016', diff: '0.016', tolerance: '0.001' };
       const second_ = await store.adjustLedger({ venue: VENUE, symbol, target: '0', who: 'workflow', why: 'reconcile', planId, answers });
       expect(second_).toMatchObject({ before: '0.016', after: '0', delta: '-0.016' });
 
@@ -174,6 +174,15 @@ describe.each(backends)('store on $name', (backend) => {
       ]);
       expect(Date.parse(first.at)).toBeLessThanOrEqual(Date.parse(second_.at));
       expect(await store.ledgerPosition(VENUE, symbol)).toBe('0');
+    });
+
+    it('records the denial a plan answers as decimal text, also from a plan whose permit recorded numbers', async () => {
+      const symbol = newSymbol();
+      // Plans started before decimal text hold their position check's amounts as JSON numbers.
+      const recordedAsNumbers = { permit_id: 'p33-numbers', exchange_amt: 0.062, ledger_amt: 0.002, diff: 0.06, tolerance: 0.001 } as unknown as { permit_id: string; exchange_amt: string; ledger_amt: string; diff: string; tolerance: string };
+      await store.adjustLedger({ venue: VENUE, symbol, target: '0.062', who: 'workflow', why: 'reconcile', planId: newPlanId(), answers: recordedAsNumbers });
+      const [adjustment] = await store.adjustmentHistory(VENUE, symbol);
+      expect(adjustment!.answers).toEqual({ permit_id: 'p33-numbers', exchange_amt: '0.062', ledger_amt: '0.002', diff: '0.06', tolerance: '0.001' });
     });
 
     it('replays an adjustment with the same idempotency key, even when retries race', async () => {
