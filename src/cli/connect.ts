@@ -40,7 +40,7 @@ export async function connectTemporal(env?: Env): Promise<CliTemporal> {
     throw new CliError('no Temporal to talk to: start the embedded stack with `permitctl up`, or set TEMPORAL_ADDRESS');
   }
   const connection = await Connection.connect({ ...connectionOptions({ ...cfg, address }), connectTimeout: 5000 }).catch((err: unknown) => {
-    throw new CliError(`cannot reach Temporal at ${address}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(`cannot reach Temporal at ${address} (namespace ${cfg.namespace}): ${err instanceof Error ? err.message : String(err)}; nothing was started or changed`);
   });
   return {
     client: new Client({ connection, namespace: cfg.namespace }),

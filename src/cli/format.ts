@@ -1,6 +1,8 @@
 // Human-readable renderings of a plan's chain (the seed's "Permit Chain Timing" table).
 import type { TimelineRow } from '../client/trace.js';
 import type { ChainEvent, ChainState } from '../domain/chain.js';
+import { governorResult } from '../domain/describe.js';
+import type { GovernorPermit } from '../domain/permits.js';
 
 export type { TimelineRow };
 
@@ -27,7 +29,7 @@ const LAYER_BY_KIND: Record<string, string> = {
 };
 
 function resultOf(e: ChainEvent): string {
-  if (e.kind === 'governor_permit') return e.granted ? 'GRANTED' : 'DENIED';
+  if (e.kind === 'governor_permit') return governorResult({ granted: e.granted === true, reason: (e.reason ?? null) as GovernorPermit['reason'] });
   if (e.kind === 'p33_permit') return e.allow ? 'ALLOWED' : 'DENIED';
   if (e.kind === 'outcome') return String(e.outcome);
   if (e.kind === 'order_placed') return 'PLACED';
@@ -70,6 +72,7 @@ export function renderChain(state: ChainState, uiUrl: string | null): string {
   if (state.turn?.state === 'waiting') {
     lines.push(`Waiting for its turn on ${state.symbol} since ${state.turn.since}: plan ${state.turn.waiting_for} holds it (${state.turn.ahead} ahead); plans of a symbol size and trade one after another`);
   }
+  if (state.awaiting) lines.push(`Awaiting a ${state.awaiting.for} until ${state.awaiting.until}: run ${state.awaiting.command}; without one the plan ends DENIED`);
   lines.push('', renderTimeline(timelineRows(state)));
   if (state.order) {
     const o = state.order;

@@ -1,5 +1,5 @@
-// permitctl: the operator's command line. Errors are one line on stderr; exit codes 0 ok, 1 other,
-// 2 invalid input or usage, 3 not found. Heavy parts (worker, stack, paper exchange) are imported only by
+// permitctl: the operator's command line. Errors are one line on stderr; exit codes in ./errors.ts (0 ok,
+// 1 other, 2 invalid input or usage, 3 not found, 10-14 a plan's outcome). Heavy parts (worker, stack, paper exchange) are imported only by
 // the commands that run them, so that status/submit/trace start fast.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +10,13 @@ import { notExecutableAnswer, startPlanWorkflow } from '../client/start-plan.js'
 import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../config/chain.js';
 import { preferredOrFreePort } from '../workers/ports.js';
 import { dataDirFromEnv } from '../config/store.js';
-import { SYMBOL_PATTERN } from '../domain/plan.js';
+import { PLAN_ID_PATTERN, SYMBOL_PATTERN } from '../domain/plan.js';
 import { clockOffsetSchema } from '../exchange/paper/clock.js';
 import type { ChainState } from '../domain/chain.js';
 import { connectTemporal, type CliTemporal } from './connect.js';
 import { operatorName } from '../config/process.js';
 import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, exitCodeOfOutcome } from './errors.js';
 import { ConfigError } from '../config/settings.js';
 import { ClientError, type ClientErrorKind } from '../client/errors.js';
 import { renderChain, renderTable, renderTimeline, workflowUiUrl } from './format.js';
@@ -47,6 +47,11 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+function checkPlanId(planId: string): string {
+  if (!PLAN_ID_PATTERN.test(planId)) throw new CliError(`invalid plan id "${planId}": 1-32 characters of A-Z a-z 0-9 _ - (starting with a letter or digit)`, ExitCode.invalid);
+  return planId;
+}
+
 function checkSymbol(symbol: string): string {
   if (!SYMBOL_PATTERN.test(symbol)) throw new CliError(`invalid symbol "${symbol}": use an upper-case futures symbol such as BTCUSDT`, ExitCode.invalid);
   return symbol;
@@ -58,15 +63,20 @@ function parseClockOffset(text: string): number {
   return parsed.data;
 }
 
+/** The exit code of the command: `submit --wait` and `status` end with the plan's outcome. */
+let exitCode: number = ExitCode.ok;
+
 function printState(state: ChainState, json: boolean, t: { uiUrl: string | null; namespace: string }): void {
   if (json) printJson(chainStateAsJson(state));
   else print(renderChain(state, workflowUiUrl(t.uiUrl, t.namespace, state.workflow_id)));
+  exitCode = exitCodeOfOutcome(state.state);
 }
 
 const program = new Command()
   .name('permitctl')
   .description('permit-chain: every EXECUTE plan as a durable Temporal workflow through governor → position check → order')
-  .showHelpAfterError()
+  // A usage error is printed once, as one line with a hint, by the catch at the end (not commander's help).
+  .configureOutput({ outputError: () => undefined })
   .exitOverride();
 
 program
@@ -183,9 +193,10 @@ program
   .description("a plan's permit chain: state, stage, permits, order, events")
   .argument('<plan_id>')
   .option('--json', 'print the chain state as JSON')
-  .action(async (planId: string, opts: { json?: boolean }) =>
-    withTemporal(async (t) => printState(await chainStateOf(t.client, planId), Boolean(opts.json), t)),
-  );
+  .action(async (planId: string, opts: { json?: boolean }) => {
+    checkPlanId(planId);
+    await withTemporal(async (t) => printState(await chainStateOf(t.client, planId), Boolean(opts.json), t));
+  });
 
 program
   .command('pause')
@@ -206,6 +217,7 @@ program
 async function operatorCommand(state: 'paused' | 'running', planId: string | undefined, opts: { all?: boolean; reason: string }): Promise<void> {
   const verb = state === 'paused' ? 'pause' : 'resume';
   if (Boolean(planId) === Boolean(opts.all)) throw new CliError(`${verb} takes a PLAN_ID or --all (one of them)`, ExitCode.invalid);
+  if (planId) checkPlanId(planId);
   await withTemporal(async (t) => {
     const ctx = { client: t.client, taskQueue: t.taskQueue, who: operatorName() };
     if (planId) {
@@ -297,8 +309,9 @@ program
   .description("a plan's permit chain as a timeline (layer, time, action, result, TTL), rebuilt from its Temporal history")
   .argument('<plan_id>')
   .option('--json', 'print the rows as JSON')
-  .action(async (planId: string, opts: { json?: boolean }) =>
-    withTemporal(async (t) => {
+  .action(async (planId: string, opts: { json?: boolean }) => {
+    checkPlanId(planId);
+    await withTemporal(async (t) => {
       const { handle } = await planHandle(t.client, planId);
       const rows = traceRows(await handle.fetchHistory());
       const ui = workflowUiUrl(t.uiUrl, t.namespace, workflowIdForPlan(planId));
@@ -307,8 +320,8 @@ program
       print('');
       print(renderTimeline(rows));
       if (ui) print(`\nWeb UI: ${ui}`);
-    }),
-  );
+    });
+  });
 
 program
   .command('list')
@@ -338,14 +351,15 @@ program
   .command('cancel')
   .description('cancel a running plan before its order is sent (ends CANCELLED)')
   .argument('<plan_id>')
-  .action(async (planId: string) =>
-    withTemporal(async (t) => {
+  .action(async (planId: string) => {
+    checkPlanId(planId);
+    await withTemporal(async (t) => {
       const { handle, running } = await planHandle(t.client, planId);
       if (!running) throw new CliError(`plan ${planId} has already ended`, ExitCode.invalid);
       await handle.cancel();
       print(`cancellation requested for ${workflowIdForPlan(planId)}`);
-    }),
-  );
+    });
+  });
 
 function positiveWhole(option: string, text: string): number {
   const value = Number(text);
@@ -372,11 +386,21 @@ function exitCodeOf(err: unknown): number {
   return ExitCode.other;
 }
 
+/** commander's error as one line, with the help to read: "missing required argument 'file' (see permitctl submit --help)". */
+function usageLine(err: CommanderError): string {
+  const command = process.argv.slice(2).find((arg) => program.commands.some((c) => c.name() === arg));
+  return `${err.message.replace(/^error: /, '').split('\n')[0]} (see permitctl ${command ? `${command} ` : ''}--help)`;
+}
+
+const QUIET_COMMANDER_EXITS = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
+
 try {
   await program.parseAsync(process.argv);
-  process.exit(ExitCode.ok);
+  process.exit(exitCode);
 } catch (err) {
   const code = exitCodeOf(err);
-  if (!(err instanceof CommanderError)) process.stderr.write(`permitctl: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (err instanceof CommanderError) {
+    if (!QUIET_COMMANDER_EXITS.has(err.code)) process.stderr.write(`permitctl: ${usageLine(err)}\n`);
+  } else process.stderr.write(`permitctl: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(code);
 }

@@ -82,10 +82,10 @@ export async function deleteDriftSchedule(client: Client): Promise<boolean> {
 
 /** One sweep now (outside the Schedule). A sweep that could not read the exchange throws with its reason. */
 export function runDriftSweep(client: Client, taskQueue: string, timeoutMs = 30_000): Promise<DriftSweepResult> {
-  return runWorkflowWithin(client, { type: DRIFT_SWEEP_WORKFLOW_TYPE, workflowId: `${DRIFT_SCHEDULE_ID}-now-${Date.now()}`, taskQueue, args: [], summary: 'Drift sweep (run by hand)', timeoutMs });
+  return runWorkflowWithin(client, { type: DRIFT_SWEEP_WORKFLOW_TYPE, workflowId: `${DRIFT_SCHEDULE_ID}-now-${Date.now()}`, taskQueue, args: [], summary: 'Drift sweep (run by hand)', what: 'the drift sweep', timeoutMs });
 }
 
 /** What the store recorded: drift findings (newest first) and the latest sweeps, read by a worker. */
 export function driftReport(client: Client, taskQueue: string, request: DriftReportRequest, timeoutMs = 30_000): Promise<DriftReport> {
-  return runWorkflowWithin(client, { type: DRIFT_REPORT_WORKFLOW_TYPE, workflowId: `drift-report-${Date.now()}`, taskQueue, args: [request], summary: 'Drift report (read the store)', timeoutMs });
+  return runWorkflowWithin(client, { type: DRIFT_REPORT_WORKFLOW_TYPE, workflowId: `drift-report-${Date.now()}`, taskQueue, args: [request], summary: 'Drift report (read the store)', what: 'the drift report', timeoutMs });
 }

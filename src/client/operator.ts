@@ -42,7 +42,7 @@ async function setPlanTrading(ctx: OperatorContext, planId: string, state: 'paus
   const signal = () => handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: planScope(planId), who: ctx.who, why });
   const request: TradingStateRequest = { scope: planScope(planId), state, who: ctx.who, why };
   if (state === 'paused') await signal();
-  const failure = await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-plan-${planId}-${Date.now()}`, `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, [request]).then(
+  const failure = await runOperatorWorkflow<TradingStateResult>(ctx, { type: TRADING_STATE_WORKFLOW_TYPE, workflowId: `trading-${state}-plan-${planId}-${Date.now()}`, summary: `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, what: `the ${state === 'paused' ? 'pause' : 'resume'} of plan ${planId}`, args: [request] }).then(
     () => null,
     (err: unknown) => (err instanceof Error ? err.message : String(err)),
   );
@@ -61,8 +61,8 @@ export async function resumePlan(ctx: OperatorContext, planId: string, why: stri
 }
 
 /** Runs an operator workflow, waiting a bounded time for a worker to carry it out. */
-function runOperatorWorkflow<T>(ctx: OperatorContext, type: string, workflowId: string, summary: string, args: unknown[]): Promise<T> {
-  return runWorkflowWithin<T>(ctx.client, { type, workflowId, taskQueue: ctx.taskQueue, args, summary, timeoutMs: ctx.timeoutMs ?? 30_000 });
+function runOperatorWorkflow<T>(ctx: OperatorContext, run: { type: string; workflowId: string; summary: string; what: string; args: unknown[] }): Promise<T> {
+  return runWorkflowWithin<T>(ctx.client, { ...run, taskQueue: ctx.taskQueue, timeoutMs: ctx.timeoutMs ?? 30_000 });
 }
 
 export interface Signalled {
@@ -91,7 +91,7 @@ export interface TradingChange extends Signalled {
 /** Global pause/resume: durable in the store first, then every running plan is told. */
 export async function setGlobalTrading(ctx: OperatorContext, state: 'paused' | 'running', why: string): Promise<TradingChange> {
   const request: TradingStateRequest = { scope: GLOBAL_SCOPE, state, who: ctx.who, why };
-  const change = await runOperatorWorkflow<TradingStateResult>(ctx, TRADING_STATE_WORKFLOW_TYPE, `trading-${state}-global-${Date.now()}`, `Trading ${state} (global) by ${ctx.who}: ${why}`, [request]);
+  const change = await runOperatorWorkflow<TradingStateResult>(ctx, { type: TRADING_STATE_WORKFLOW_TYPE, workflowId: `trading-${state}-global-${Date.now()}`, summary: `Trading ${state} (global) by ${ctx.who}: ${why}`, what: `the global ${state === 'paused' ? 'pause' : 'resume'}`, args: [request] });
   const signal = state === 'paused' ? pauseSignal : resumeSignal;
   const plans = await runningPlans(ctx.client);
   const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(signal, { scope: GLOBAL_SCOPE, who: ctx.who, why }));
@@ -115,7 +115,7 @@ export async function reconcileSymbol(ctx: OperatorContext, symbol: string, why:
   const told = await signalEach(waiting.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(reconcileSignal, { who: ctx.who, why }));
   if (told.signalled.length > 0) return { ...told, waiting: told.signalled, sync: null };
   const input: ReconcileWorkflowInput = { symbol, who: ctx.who, why, requestedAt: Date.now() };
-  const sync = await runOperatorWorkflow<LedgerSyncResult>(ctx, RECONCILE_WORKFLOW_TYPE, `reconcile-${symbol}-${Date.now()}`, `Reconcile ${symbol} by ${ctx.who}: ${why}`, [input]);
+  const sync = await runOperatorWorkflow<LedgerSyncResult>(ctx, { type: RECONCILE_WORKFLOW_TYPE, workflowId: `reconcile-${symbol}-${Date.now()}`, summary: `Reconcile ${symbol} by ${ctx.who}: ${why}`, what: `the reconcile of ${symbol}`, args: [input] });
   if (!sync.resumed) return { ...told, waiting: [], sync };
   // The sync lifted the drift sweep's pause of the symbol: the plans it held go on now, not at their next poll.
   const held = await runningPlans(ctx.client, symbol);

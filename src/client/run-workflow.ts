@@ -9,6 +9,8 @@ export interface WorkflowRun {
   taskQueue: string;
   args: unknown[];
   summary: string;
+  /** What the operator asked for, in their words ("the reconcile of BTCUSDT"): messages name it, not the workflow id. */
+  what: string;
   /** How long to wait for a worker to carry it out. */
   timeoutMs: number;
 }
@@ -25,13 +27,13 @@ export async function runWorkflowWithin<T>(client: Client, run: WorkflowRun): Pr
   const handle = await client.workflow.start(run.type, { args: run.args, taskQueue, workflowId, staticSummary: run.summary });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    const message = `${workflowId} is queued, but no worker carried it out within ${timeoutMs / 1000} s: is a worker running on task queue ${taskQueue}? It runs as soon as one does.`;
+    const message = `${run.what} is queued, but no worker carried it out within ${timeoutMs / 1000} s: is a worker running on task queue ${taskQueue}? It runs as soon as one does.`;
     timer = setTimeout(() => reject(new ClientError(message)), timeoutMs);
   });
   try {
     return (await Promise.race([handle.result(), timedOut])) as T;
   } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new ClientError(`${workflowId} failed: ${failureReason(err)}`);
+    if (err instanceof WorkflowFailedError) throw new ClientError(`${run.what} failed: ${failureReason(err)}`);
     throw err;
   } finally {
     clearTimeout(timer);

@@ -1,6 +1,7 @@
 // The one way a plan becomes a workflow, used by `permitctl submit`, the demo, the Redis bridge, the
 // benchmark and the campaigns: only an EXECUTE plan does, and only once.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { ClientError } from './errors.js';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { formatFieldErrors, isExecutable, parsePlan, workflowIdForPlan, type FieldError, type Plan } from '../domain/plan.js';
 import { SearchAttributes, PLAN_WORKFLOW_TYPE, type PlanWorkflowInput } from '../workflows/contract.js';
@@ -94,6 +95,8 @@ export async function startPlanWorkflow(client: Client, plan: Plan, opts: StartP
     return { workflowId, runId: handle.firstExecutionRunId, started: true };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return notStarted(plan, 'duplicate');
-    throw err;
+    // The request may have reached the server before it failed: say so rather than "not started".
+    const cause = err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err);
+    throw new ClientError(`could not confirm the start of plan ${plan.plan_id} (workflow ${workflowId}): ${cause}; it may have started: \`permitctl status ${plan.plan_id}\` tells, and a second submit cannot start it twice`);
   }
 }

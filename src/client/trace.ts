@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { BookedFill, LedgerSyncResult, PlacedOrder, TurnReleaseResult, TurnState } from '../activities/contract.js';
 import type { ChainState } from '../domain/chain.js';
-import { describeGovernor, describePositionCheck } from '../domain/describe.js';
+import { describeGovernor, describePositionCheck, governorResult } from '../domain/describe.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import { localActivityCall } from './history-markers.js';
 
@@ -52,7 +52,7 @@ function completedRow(activity: Scheduled, result: unknown): Omit<TimelineRow, '
   switch (activity.activityType) {
     case 'issueGovernorPermit': {
       const p = result as GovernorPermit;
-      return { layer: 'Governor', action: describeGovernor(p), result: p.granted ? 'GRANTED' : 'DENIED', ttl: `${p.ttl_seconds}s` };
+      return { layer: 'Governor', action: describeGovernor(p), result: governorResult(p), ttl: `${p.ttl_seconds}s` };
     }
     case 'checkPositionState': {
       const p = result as PositionPermit;

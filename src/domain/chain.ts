@@ -55,6 +55,17 @@ export interface ChainState {
   chain_latency_ms: number | null;
   /** The plan's turn on its symbol (absent for plans started before symbol turns). */
   turn?: TurnStatus;
+  /** While the plan waits for an operator: what for, until when, and the command that answers it. */
+  awaiting?: OperatorWait;
+}
+
+/** A plan waiting for an operator (a reconcile after a position-check denial). */
+export interface OperatorWait {
+  for: 'reconcile';
+  /** When the plan stops waiting and ends DENIED (workflow time). */
+  until: string;
+  /** The command that answers it. */
+  command: string;
 }
 
 /** Plans of a symbol take turns: whether this one waits for its turn, holds it, or has given it up. */

@@ -1,7 +1,7 @@
 // Keeps the plan's chain state (what `status` and the chainState query show) and mirrors its
 // stage/outcome into search attributes and the Web UI's current-details line.
 import { log, metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { ChainEvent, ChainStage, ChainState, FinalPlanState } from '../domain/chain.js';
+import type { ChainEvent, ChainStage, ChainState, FinalPlanState, OperatorWait } from '../domain/chain.js';
 import type { Plan } from '../domain/plan.js';
 import { SearchAttributes, searchStage } from './contract.js';
 import { WORKFLOW_METRICS } from './metric-names.js';
@@ -44,6 +44,13 @@ export class ChainRecorder {
   private timelineMarkdown(): string {
     const rows = this.state.events.map((e) => `| ${e.at.slice(11, 23)} | ${e.kind} | ${e.summary.replace(/\|/g, '/')} |`);
     return ['| Time (UTC) | Step | What happened |', '|---|---|---|', ...rows].join('\n');
+  }
+
+  /** The plan waits for an operator (`wait`), with the reason it waits; null: it no longer does. */
+  awaitOperator(wait: OperatorWait | null, reason: string | null): void {
+    this.state.reason = reason;
+    if (wait === null) delete this.state.awaiting;
+    else this.state.awaiting = wait;
   }
 
   /** The plan has to wait for its symbol's turn. */

@@ -187,12 +187,16 @@ class PlanChain {
    */
   private async awaitReconcile(denial: PositionPermit, reconcileNo: number): Promise<boolean> {
     const wait = this.policy.reconcileWaitSeconds;
-    this.chain.stage('awaiting_reconcile', `${describePositionCheck(denial)}\n\nRun \`permitctl reconcile ${this.plan.symbol}\` within ${wait} s`);
+    const command = `permitctl reconcile ${this.plan.symbol} --reason "<why the exchange is right>"`;
+    const until = new Date(Date.now() + wait * 1000).toISOString();
+    this.chain.awaitOperator({ for: 'reconcile', until, command }, denial.reason);
+    this.chain.stage('awaiting_reconcile', `${describePositionCheck(denial)}\n\nRun \`${command}\` before ${until} (within ${wait} s)`);
     if (this.reconcileAnswersDenial) this.operator.awaitingReconcileFor = denial;
     const asked = await condition(() => this.operator.hasReconcileRequest, `${wait}s`, {
       summary: `${describePositionCheck(denial)} · awaiting reconcile (up to ${wait} s)`,
     });
     this.operator.awaitingReconcileFor = null;
+    this.chain.awaitOperator(null, null);
     if (!asked) return false;
     await this.syncLedger(this.operator.takeReconcile(), reconcileNo);
     return true;

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAN_WORKFLOW_TYPE } from '../../src/workflows/contract.js';
-import { executionsOf, newPlan } from '../support/plans.js';
+import { executionsOf, newPlan, waitForStage } from '../support/plans.js';
 import { runCli, type CliResult } from '../support/processes.js';
 import { cleanEnv, startChainStack, type ChainStack } from '../support/stack.js';
 
@@ -32,7 +32,7 @@ describe('permitctl against a running stack', { timeout: 120_000 }, () => {
   let byStackFile: NodeJS.ProcessEnv;
 
   beforeAll(async () => {
-    t = await startChainStack({ markets: [{ symbol: 'CLIBTCUSDT', position: '0.062', markPrice: '60000' }], database: 'postgres' });
+    t = await startChainStack({ markets: [{ symbol: 'CLIBTCUSDT', position: '0.062', markPrice: '60000' }, { symbol: 'CLIMISUSDT', position: '1', markPrice: '100' }], database: 'postgres' });
     await t.setLedger('CLIBTCUSDT', '0.062');
     byAddress = cleanEnv({ TEMPORAL_ADDRESS: t.stack.temporalAddress, TEMPORAL_TASK_QUEUE: t.stack.taskQueue, PERMITCTL_OPERATOR: 'cli-test' });
     // No TEMPORAL_ADDRESS: the CLI finds the stack through <data dir>/stack.json.
@@ -129,5 +129,32 @@ describe('permitctl against a running stack', { timeout: 120_000 }, () => {
     expect(await planWorkflowCount()).toBe(before);
     expect(await executionsOf(t.stack.client, inMs.plan_id)).toBe(0);
     expect(await executionsOf(t.stack.client, fromFuture.plan_id)).toBe(0);
+  });
+
+  it('submit --wait and status end with an exit code per outcome: DENIED 10, RUNNING 14, CANCELLED 13', async () => {
+    const unknownSymbol = newPlan('CLINONEUSDT', 'PARTIAL_50', 'exit-denied');
+    const denied = await runCli(['submit', planFile('denied.json', unknownSymbol), '--wait'], byAddress);
+    expect(denied.code, denied.stderr).toBe(10);
+    expect(denied.stdout).toMatch(/DENIED/);
+    expect(denied.stdout).toMatch(/Governor: denied unknown_symbol — the exchange lists no market CLINONEUSDT/);
+    expect(denied.stdout).not.toMatch(/exchange 0 vs ledger 0/);
+    expect((await runCli(['status', unknownSymbol.plan_id, '--json'], byAddress)).code).toBe(10);
+
+    // The ledger (0) disagrees with the exchange (1): the plan waits for a reconcile, still RUNNING.
+    const mismatch = newPlan('CLIMISUSDT', 'PARTIAL_50', 'exit-running');
+    expect((await runCli(['submit', planFile('running.json', mismatch)], byAddress)).code).toBe(0);
+    await waitForStage(t.stack.client, mismatch.plan_id, 'awaiting_reconcile', 30_000);
+    const running = await runCli(['status', mismatch.plan_id], byAddress);
+    expect(running.code, running.stderr).toBe(14);
+    expect(running.stdout).toMatch(/RUNNING \(reconcile_required_qty_mismatch\) · stage awaiting_reconcile/);
+    expect(running.stdout).toMatch(/Awaiting a reconcile until 20\d\d-.*Z: run permitctl reconcile CLIMISUSDT --reason "<why the exchange is right>"; without one the plan ends DENIED/);
+    const waitingJson = JSON.parse((await runCli(['status', mismatch.plan_id, '--json'], byAddress)).stdout) as { reason: string; awaiting: { for: string; until: string; command: string } };
+    expect(waitingJson).toMatchObject({ reason: 'reconcile_required_qty_mismatch', awaiting: { for: 'reconcile', command: expect.stringContaining('permitctl reconcile CLIMISUSDT') } });
+    expect(Date.parse(waitingJson.awaiting.until)).toBeGreaterThan(Date.now());
+    expect((await runCli(['cancel', mismatch.plan_id], byAddress)).code).toBe(0);
+    await t.result(mismatch.plan_id);
+    const cancelled = await runCli(['status', mismatch.plan_id, '--json'], byAddress);
+    expect(cancelled.code, cancelled.stderr).toBe(13);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ state: 'CANCELLED' });
   });
 });

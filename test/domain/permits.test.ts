@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeGovernor, describePositionCheck } from '../../src/domain/describe.js';
+import { describeGovernor, describePositionCheck, governorResult } from '../../src/domain/describe.js';
 import { closeQuantity, decideGovernorPermit, decidePositionPermit, type InFlightAmount } from '../../src/domain/permits.js';
 import type { Plan } from '../../src/domain/plan.js';
 
@@ -62,13 +62,24 @@ describe('governor permit (P3.2)', () => {
   });
 
   it('describes the timestamp denials by their reason', () => {
-    expect(describeGovernor(governor({ plan: { ...plan, timestamp: plan.timestamp + 3600 } }))).toBe('Governor: denied — plan_from_future');
-    expect(describeGovernor(governor({ maxPlanAgeSeconds: 5, now: now + 10_000 }))).toBe('Governor: denied — plan_too_old');
+    expect(describeGovernor(governor({ plan: { ...plan, timestamp: plan.timestamp + 3600 } }))).toBe("Governor: denied plan_from_future — the plan's timestamp is ahead of this worker's clock by more than the allowed skew");
+    expect(describeGovernor(governor({ maxPlanAgeSeconds: 5, now: now + 10_000 }))).toBe('Governor: denied plan_too_old — the plan is older than MAX_PLAN_AGE_SECONDS');
   });
 
   it('denies a flat position and an unknown market', () => {
     expect(governor({ positionAmount: '0' })).toMatchObject({ granted: false, reason: 'no_position' });
     expect(governor({ market: null })).toMatchObject({ granted: false, reason: 'unknown_symbol' });
+  });
+
+  it('says what is true for each reason: a pause holds the plan, an unknown market has no amounts', () => {
+    const paused = governor({ pausedScope: 'global' });
+    expect(describeGovernor(paused)).toBe('Governor: held — trading is paused; the plan waits for a resume and asks again');
+    expect(governorResult(paused)).toBe('HELD');
+    expect(describeGovernor(governor({ market: null }))).toBe('Governor: denied unknown_symbol — the exchange lists no market BTCUSDT');
+    expect(governorResult(governor({ market: null }))).toBe('DENIED');
+    expect(governorResult(governor())).toBe('GRANTED');
+    const unknown = decidePositionPermit({ plan, sequence: 1, exchangeAmount: null, ledgerAmount: '0', tolerance: '0.001', now, ttlSeconds: 15 });
+    expect(describePositionCheck(unknown)).toBe('P3.3: denied unknown_symbol — the exchange lists no market BTCUSDT, so there is no position to compare');
   });
 });
 

@@ -1,0 +1,58 @@
+// permitctl without a stack: usage errors are one line with a hint, ids are checked before anything is
+// contacted (exit 2), and an unreachable Temporal is named with its cause and "nothing was started".
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/processes.js';
+import { cleanEnv, tempDir } from '../support/stack.js';
+
+function oneLine(stderr: string): string {
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines, stderr).toHaveLength(1);
+  return lines[0]!;
+}
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('permitctl usage and input errors', { timeout: 60_000 }, () => {
+  const noStack = cleanEnv({ PERMIT_CHAIN_DATA_DIR: tempDir('usage') });
+
+  it('a usage error is one line naming the problem and the help to read, exit 2', async () => {
+    const [missing, unknownCommand, unknownOption, both] = await Promise.all([
+      runCli(['submit'], noStack),
+      runCli(['frobnicate'], noStack),
+      runCli(['status', 'p1', '--frob'], noStack),
+      runCli(['pause', 'p1', '--all'], noStack),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(oneLine(missing.stderr)).toBe("permitctl: missing required argument 'file' (see permitctl submit --help)");
+    expect(unknownCommand.code).toBe(2);
+    expect(oneLine(unknownCommand.stderr)).toBe("permitctl: unknown command 'frobnicate' (see permitctl --help)");
+    expect(unknownOption.code).toBe(2);
+    expect(oneLine(unknownOption.stderr)).toBe("permitctl: unknown option '--frob' (see permitctl status --help)");
+    expect(both.code).toBe(2);
+    expect(oneLine(both.stderr)).toMatch(/^permitctl: pause takes a PLAN_ID or --all/);
+    for (const r of [missing, unknownCommand, unknownOption, both]) expect(r.stdout).toBe('');
+  });
+
+  it('a malformed plan id is invalid (2) before Temporal is asked, for every command that takes one', async () => {
+    const results = await Promise.all(['status', 'trace', 'cancel', 'pause', 'resume'].map((command) => runCli([command, 'not a plan/id'], noStack)));
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(/^permitctl: invalid plan id "not a plan\/id": 1-32 characters/);
+    }
+  });
+
+  it('an unreachable Temporal is named with its address and cause, and nothing was started', async () => {
+    const address = `127.0.0.1:${await closedPort()}`;
+    const r = await runCli(['submit', 'scenarios/seed-plan.json'], { ...noStack, TEMPORAL_ADDRESS: address });
+    expect(r.code).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(new RegExp(`^permitctl: cannot reach Temporal at ${address} \\(namespace default\\): .+; nothing was started or changed$`));
+  });
+});
