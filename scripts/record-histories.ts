@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import protos from '@temporalio/proto';
 import { runSeedScenario } from '../src/cli/demo.js';
 import { runDriftSweep } from '../src/client/drift.js';
+import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from '../src/client/operator.js';
+import { chainStateOf } from '../src/client/plans.js';
 import type { ChainState } from '../src/domain/chain.js';
 import { workflowIdForPlan } from '../src/domain/plan.js';
 import { startPlanWorkflow } from '../src/client/start-plan.js';
@@ -26,6 +28,15 @@ const env: NodeJS.ProcessEnv = { ...process.env, RECONCILE_WAIT_SECONDS: '1', OR
 delete env.TEMPORAL_ADDRESS;
 delete env.DATABASE_URL;
 const stack = await startEmbeddedStack({ dataDir, scenarioPath: join(PROJECT_ROOT, 'scenarios', 'seed.json'), env, uiPort: false });
+
+async function stageReached(planId: string, stage: ChainState['stage']): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    const state = await chainStateOf(stack.client, planId).catch(() => null);
+    if (state?.stage === stage) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`plan ${planId} did not reach stage ${stage}`);
+}
 try {
   const seed = await runSeedScenario(stack, PROJECT_ROOT, () => undefined);
   const denied = { plan_id: 'replay-denied', symbol: 'BTCUSDT', action: 'PARTIAL_25' as const, kill_score: 0.9, decision: 'EXECUTE', timestamp: 1769301100 };
@@ -43,6 +54,24 @@ try {
   const partial = { ...denied, plan_id: 'replay-partial', action: 'PARTIAL_50' as const };
   await startPlanWorkflow(stack.client, partial, { taskQueue: stack.taskQueue, policy: stack.policy });
   await stack.client.workflow.getHandle(workflowIdForPlan(partial.plan_id)).result();
+  // A plan held by its own pause after a denial and a reconcile, then resumed: pause and resume signals.
+  const ops = { client: stack.client, taskQueue: stack.taskQueue, who: 'record-histories' };
+  await stack.services.store.adjustLedger({ venue: stack.services.settings.venueName, symbol: 'BTCUSDT', target: '0.5', who: 'record-histories', why: 'force a P3.3 mismatch', command: 'record' });
+  const held = { ...denied, plan_id: 'replay-paused', action: 'PARTIAL_25' as const };
+  await startPlanWorkflow(stack.client, held, { taskQueue: stack.taskQueue, policy: { ...stack.policy, reconcileWaitSeconds: 60 } });
+  await stageReached(held.plan_id, 'awaiting_reconcile');
+  await pausePlan(ops, held.plan_id, 'look before it trades');
+  await reconcileSymbol(ops, 'BTCUSDT', 'the exchange is right');
+  await stageReached(held.plan_id, 'paused');
+  await resumePlan(ops, held.plan_id, 'looked: fine');
+  await stack.client.workflow.getHandle(workflowIdForPlan(held.plan_id)).result();
+  // A plan that finds trading paused globally: held (store polls on timers) until the global resume wakes it.
+  await setGlobalTrading(ops, 'paused', 'exchange maintenance');
+  const halted = { ...denied, plan_id: 'replay-global-pause', action: 'PARTIAL_25' as const };
+  await startPlanWorkflow(stack.client, halted, { taskQueue: stack.taskQueue, policy: stack.policy });
+  await stageReached(halted.plan_id, 'paused');
+  await setGlobalTrading(ops, 'running', 'maintenance over');
+  await stack.client.workflow.getHandle(workflowIdForPlan(halted.plan_id)).result();
   // Two plans of the symbol at once: the second waits for its turn, is woken by the first, sizes after it.
   await stack.services.store.adjustLedger({ venue: stack.services.settings.venueName, symbol: 'BTCUSDT', target: (await stack.services.venue.position('BTCUSDT')).amount, who: 'record-histories', why: 'match the exchange again', command: 'record' });
   const together = [{ ...denied, plan_id: 'replay-turn-first', action: 'PARTIAL_25' as const }, { ...denied, plan_id: 'replay-turn-second', action: 'PARTIAL_25' as const }];
@@ -51,7 +80,7 @@ try {
   const waited = ended.find((s) => s.events.some((e) => e.kind === 'turn_waiting'));
   if (!waited) throw new Error('neither of the two plans waited for its turn');
   const sweep = await runDriftSweep(stack.client, stack.taskQueue);
-  const recorded = [['seed-executed', seed.plan_id], ['denied', denied.plan_id], ['order-settled', unclear.plan_id], ['partial-fill', partial.plan_id], ['turn-waited', waited.plan_id]] as const;
+  const recorded = [['seed-executed', seed.plan_id], ['denied', denied.plan_id], ['order-settled', unclear.plan_id], ['partial-fill', partial.plan_id], ['paused-own', held.plan_id], ['paused-global', halted.plan_id], ['turn-waited', waited.plan_id]] as const;
   const workflows: Array<readonly [string, string]> = [...recorded.map(([name, planId]) => [name, workflowIdForPlan(planId)] as const), ['drift-sweep', sweep.sweep_id]];
   for (const [name, workflowId] of workflows) {
     // Binary protobuf, encoded and decoded by @temporalio/proto's own types (the JSON route crosses two

@@ -2,6 +2,9 @@ import type { DecimalText } from '../domain/decimal-order.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import type { Plan } from '../domain/plan.js';
 import type { AnsweredDenial, OrderSummary } from '../domain/chain.js';
+import type { JournalEntry, PlanRecord } from '../store/types.js';
+
+export type { JournalEntry, PlanRecord } from '../store/types.js';
 
 export interface LookupOrderRequest {
   symbol: string;
@@ -197,6 +200,20 @@ export interface TradingStateResult {
   at: string;
 }
 
+/** `permitctl ledger SYMBOL`: the venue's journal of the symbol, newest first. */
+export interface LedgerJournalRequest {
+  symbol: string;
+  limit?: number;
+}
+
+export interface LedgerJournal {
+  venue: string;
+  symbol: string;
+  /** The ledger's position now. */
+  position: string;
+  entries: JournalEntry[];
+}
+
 /** Everything a plan workflow may ask of the outside world. Implemented in ./plan-activities.ts. */
 export interface PlanActivities {
   issueGovernorPermit(req: PermitRequest): Promise<GovernorPermit>;
@@ -218,4 +235,8 @@ export interface PlanActivities {
   /** Paused globally, for the symbol, or for the plan (when planId is given). */
   isTradingPaused(req: { symbol: string; planId?: string }): Promise<{ paused: boolean; scope: string | null; reason: string | null }>;
   setTradingState(req: TradingStateRequest): Promise<TradingStateResult>;
+  /** The ledger journal of a symbol (fills and adjustments with before/after, who, why, plan). */
+  ledgerJournal(req: LedgerJournalRequest): Promise<LedgerJournal>;
+  /** Everything the store holds of one plan (permits with their inputs and expiry, attempts, fills, operator acts). */
+  planRecord(req: { planId: string }): Promise<PlanRecord>;
 }

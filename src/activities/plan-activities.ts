@@ -58,6 +58,11 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
     sweepDrift: (req) => drift.sweepDrift(driftDeps, req),
     driftReport: (req) => drift.driftReport(driftDeps, req),
     isTradingPaused: ({ symbol, planId }) => store.isTradingPaused(symbol, planId),
+    ledgerJournal: async ({ symbol, limit }) => {
+      const [position, entries] = await Promise.all([store.ledgerPosition(settings.venueName, symbol), store.ledgerJournal(settings.venueName, symbol, limit)]);
+      return { venue: settings.venueName, symbol, position, entries };
+    },
+    planRecord: ({ planId }) => store.planRecord(planId),
     setTradingState: async (req) => {
       const change = await store.setTradingState(req);
       return { scope: change.scope, state: change.state, at: change.at };

@@ -28,6 +28,8 @@ import { deleteDriftSchedule, describeDriftSchedule, driftReport, ensureDriftSch
 import { renderDriftReport, renderSchedule, renderSweep } from './drift-format.js';
 import { chainStateOf, planHandle } from '../client/plans.js';
 import { chainStateAsJson } from '../domain/chain-json.js';
+import { ledgerJournal, planRecord } from '../client/records.js';
+import { renderJournal, renderPlanRecord } from './records-format.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -358,6 +360,44 @@ program
       if (!running) throw new CliError(`plan ${planId} has already ended`, ExitCode.invalid);
       await handle.cancel();
       print(`cancellation requested for ${workflowIdForPlan(planId)}`);
+    });
+  });
+
+program
+  .command('ledger')
+  .description("a symbol's ledger journal, newest first: every fill and adjustment with the position before and after, who, why and the plan")
+  .argument('<symbol>')
+  .option('--limit <n>', 'at most this many rows', '100')
+  .option('--json', 'print JSON')
+  .action(async (symbol: string, opts: { limit: string; json?: boolean }) => {
+    checkSymbol(symbol);
+    const limit = positiveWhole('--limit', opts.limit);
+    await withTemporal(async (t) => {
+      const journal = await ledgerJournal(t.client, t.taskQueue, symbol, limit);
+      if (opts.json) return printJson(journal);
+      print(renderJournal(journal));
+    });
+  });
+
+program
+  .command('audit')
+  .description('everything the store holds of a plan: every permit decision with its inputs and expiry, order attempts, fills, and operator acts')
+  .argument('<plan_id>')
+  .option('--json', 'print JSON')
+  .action(async (planId: string, opts: { json?: boolean }) => {
+    checkPlanId(planId);
+    await withTemporal(async (t) => {
+      const [record, chain] = await Promise.all([
+        planRecord(t.client, t.taskQueue, planId),
+        // The workflow's own record of operator acts, while Temporal still has the plan's history.
+        chainStateOf(t.client, planId).catch((err: unknown) => {
+          if (err instanceof ClientError && err.kind === 'not_found') return null;
+          throw err;
+        }),
+      ]);
+      if (record.claim === null && record.permits.length === 0 && chain === null) throw new CliError(`plan ${planId} not found: the store holds nothing of it and Temporal knows no workflow for it`, ExitCode.notFound);
+      if (opts.json) return printJson({ ...record, events: chain?.events ?? null });
+      print(renderPlanRecord(record, chain?.events ?? null));
     });
   });
 

@@ -10,7 +10,7 @@ import {
   TRADING_STATE_WORKFLOW_TYPE,
   type ReconcileWorkflowInput,
 } from '../workflows/contract.js';
-import { GLOBAL_SCOPE, planScope } from '../domain/trading-scope.js';
+import { GLOBAL_SCOPE, planScope, signalScopeOf } from '../domain/trading-scope.js';
 import { ClientError } from './errors.js';
 import { runWorkflowWithin } from './run-workflow.js';
 import { planHandle, runningPlans } from './plans.js';
@@ -39,7 +39,7 @@ async function runningPlanHandle(ctx: OperatorContext, planId: string) {
  */
 async function setPlanTrading(ctx: OperatorContext, planId: string, state: 'paused' | 'running', why: string): Promise<void> {
   const handle = await runningPlanHandle(ctx, planId);
-  const signal = () => handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: planScope(planId), who: ctx.who, why });
+  const signal = () => handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: signalScopeOf(planScope(planId)), who: ctx.who, why });
   const request: TradingStateRequest = { scope: planScope(planId), state, who: ctx.who, why };
   if (state === 'paused') await signal();
   const failure = await runOperatorWorkflow<TradingStateResult>(ctx, { type: TRADING_STATE_WORKFLOW_TYPE, workflowId: `trading-${state}-plan-${planId}-${Date.now()}`, summary: `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, what: `the ${state === 'paused' ? 'pause' : 'resume'} of plan ${planId}`, args: [request] }).then(
@@ -94,7 +94,7 @@ export async function setGlobalTrading(ctx: OperatorContext, state: 'paused' | '
   const change = await runOperatorWorkflow<TradingStateResult>(ctx, { type: TRADING_STATE_WORKFLOW_TYPE, workflowId: `trading-${state}-global-${Date.now()}`, summary: `Trading ${state} (global) by ${ctx.who}: ${why}`, what: `the global ${state === 'paused' ? 'pause' : 'resume'}`, args: [request] });
   const signal = state === 'paused' ? pauseSignal : resumeSignal;
   const plans = await runningPlans(ctx.client);
-  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(signal, { scope: GLOBAL_SCOPE, who: ctx.who, why }));
+  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(signal, { scope: signalScopeOf(GLOBAL_SCOPE), who: ctx.who, why }));
   return { change, ...told };
 }
 
@@ -119,6 +119,6 @@ export async function reconcileSymbol(ctx: OperatorContext, symbol: string, why:
   if (!sync.resumed) return { ...told, waiting: [], sync };
   // The sync lifted the drift sweep's pause of the symbol: the plans it held go on now, not at their next poll.
   const held = await runningPlans(ctx.client, symbol);
-  const resumed = await signalEach(held.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(resumeSignal, { scope: symbol, who: ctx.who, why }));
+  const resumed = await signalEach(held.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(resumeSignal, { scope: signalScopeOf(symbol as Uppercase<string>), who: ctx.who, why }));
   return { ...told, failed: [...told.failed, ...resumed.failed], waiting: [], sync };
 }

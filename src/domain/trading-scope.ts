@@ -20,6 +20,17 @@ export function planIdOfScope(scope: `plan:${string}`): string {
 }
 
 /**
+ * The scope as a pause or resume signal carries it on the wire: `plan` for the plan's own, `symbol:<SYMBOL>`
+ * for a symbol, `global`. Workers before the one vocabulary read only this form (a `plan:<id>` would be
+ * taken for a shared pause, and a plan's own pause resumed as `plan:<id>` would hold it for ever), so
+ * clients keep sending it until every worker reads both (scopeOfSignal); then this can go.
+ */
+export function signalScopeOf(scope: TradingScope): string {
+  if (scope === GLOBAL_SCOPE) return scope;
+  return isPlanScope(scope) ? 'plan' : `symbol:${scope}`;
+}
+
+/**
  * The scope a pause or resume signal names. Signals sent before the one vocabulary named a plan's own pause
  * `plan` and a symbol's `symbol:<SYMBOL>`: recorded histories still carry them, so they are read here too.
  */

@@ -135,7 +135,7 @@ export async function insertAdjustment(tx: Queryable, a: ParsedAdjustment, befor
      VALUES ($1, $2, $3, $4::numeric, $5::numeric, $5::numeric - $4::numeric, $6, $7, $8, $9, $10, $11::text::jsonb,
              $12::timestamptz, $13::timestamptz, $14::bigint, ${NOW_MS})
      RETURNING ${ADJUSTMENT_COLUMNS}`,
-    [`adj_${randomUUID()}`, a.venue, a.symbol, before, a.target, a.who, a.why, a.planId, a.command, a.idempotencyKey, a.answers === null ? null : JSON.stringify(a.answers),
+    [`adj_${randomUUID()}`, a.venue, a.symbol, before, a.target, a.who, a.why, a.planId, a.command, a.idempotencyKey, a.answers === null ? null : answersAsJson(a.answers),
       reading?.exchangeReadAt ?? null, reading?.exchangeUpdatedAt ?? null, reading?.basedOnVersion ?? null],
   );
   await setPosition(tx, a.venue, a.symbol, a.target);
@@ -150,6 +150,20 @@ export async function adjustmentHistory(db: Db, venueId: string, sym: string): P
     [venueId, sym],
   );
   return rows.map(toAdjustment);
+}
+
+/** A plan's reconciles: the adjustments its workflow made (each with the denial it answered). */
+export async function adjustmentsForPlan(db: Db, planId: string): Promise<Adjustment[]> {
+  parseInput('adjustmentsForPlan', text, planId);
+  const rows = await db.query<AdjustmentRow>(`SELECT ${ADJUSTMENT_COLUMNS} FROM ledger_adjustments WHERE plan_id = $1 ORDER BY seq`, [planId]);
+  return rows.map(toAdjustment);
+}
+
+/** Every booking of the symbol, oldest first. */
+export async function fillsForSymbol(db: Db, venueId: string, sym: string): Promise<Fill[]> {
+  parseInput('fillsForSymbol', venueSymbol, { venue: venueId, symbol: sym });
+  const rows = await db.query<FillRow>(`SELECT ${FILL_COLUMNS} FROM ledger_fills WHERE venue = $1 AND symbol = $2 ORDER BY ledger_fills.fill_id`, [venueId, sym]);
+  return rows.map(toFill);
 }
 
 export async function fillsForPlan(db: Db, planId: string): Promise<Fill[]> {
@@ -309,4 +323,10 @@ function toFill(r: FillRow): Fill {
 function answeredDenialOf(raw: Record<keyof AnsweredDenial, string | number>): AnsweredDenial {
   const amount = (v: string | number) => normalizeDecimal(String(v));
   return { permit_id: String(raw.permit_id), exchange_amt: amount(raw.exchange_amt), ledger_amt: amount(raw.ledger_amt), diff: amount(raw.diff), tolerance: amount(raw.tolerance) };
+}
+
+/** The answered denial as the column has always held it: amounts as JSON numbers, like the permits' context. */
+function answersAsJson(answers: AnsweredDenial): string {
+  const amount = (v: string) => Number(normalizeDecimal(v));
+  return JSON.stringify({ permit_id: answers.permit_id, exchange_amt: amount(answers.exchange_amt), ledger_amt: amount(answers.ledger_amt), diff: amount(answers.diff), tolerance: amount(answers.tolerance) });
 }

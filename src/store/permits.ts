@@ -119,7 +119,7 @@ export async function permitsForPlan(db: Db, planId: string): Promise<PermitReco
 }
 
 const PERMIT_COLUMNS = `permit_id, permit_key, layer, plan_id, symbol, granted, reason, context::text AS context,
-  computed_qty::text AS computed_qty, computed_notional::text AS computed_notional, created_at, expires_at, ttl_seconds, consumed_at`;
+  computed_qty::text AS computed_qty, computed_notional::text AS computed_notional, created_at, expires_at, ttl_seconds, consumed_at, revoked_at`;
 
 interface PermitRow {
   permit_id: string;
@@ -136,6 +136,7 @@ interface PermitRow {
   expires_at: Date;
   ttl_seconds: number;
   consumed_at: Date | null;
+  revoked_at: Date | null;
 }
 
 function toPermit(r: PermitRow): PermitRecord {
@@ -154,5 +155,6 @@ function toPermit(r: PermitRow): PermitRecord {
     expiresAt: toIso(r.expires_at),
     ttlSeconds: Number(r.ttl_seconds),
     consumedAt: toNullableIso(r.consumed_at),
+    revokedAt: toNullableIso(r.revoked_at),
   };
 }

@@ -10,6 +10,7 @@ import { migrate } from './migrate.js';
 import * as attempts from './order-attempts.js';
 import * as permits from './permits.js';
 import * as claims from './plan-claims.js';
+import * as records from './records.js';
 import * as trading from './trading-state.js';
 import * as turns from './symbol-turns.js';
 import type { Store } from './types.js';
@@ -71,5 +72,7 @@ function storeOn(db: Db): Store {
     setTradingState: (c) => trading.setTradingState(db, c),
     pauseIfRunning: (c) => trading.pauseIfRunning(db, c),
     tradingStateHistory: (limit) => trading.tradingStateHistory(db, limit),
+    ledgerJournal: (venue, symbol, limit) => records.ledgerJournal(db, venue, symbol, limit),
+    planRecord: (planId) => records.planRecord(db, planId),
   };
 }

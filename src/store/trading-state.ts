@@ -88,6 +88,13 @@ export async function currentStateOf(q: Queryable, scopeName: string): Promise<{
 }
 
 /** Newest first. */
+/** The changes of one scope (a plan's own pause and resume: plan:<id>), oldest first. */
+export async function tradingStateChangesOf(db: Db, scopeName: string): Promise<TradingStateChange[]> {
+  parseInput('tradingStateChangesOf', scope, scopeName);
+  const rows = await db.query<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM trading_state_changes WHERE scope = $1 ORDER BY trading_state_changes.change_id`, [scopeName]);
+  return rows.map(toChange);
+}
+
 export async function tradingStateHistory(db: Db, limit = 100): Promise<TradingStateChange[]> {
   parseInput('tradingStateHistory', z.number().int().min(1).max(10_000), limit);
   const rows = await db.query<ChangeRow>(`SELECT ${CHANGE_COLUMNS} FROM trading_state_changes ORDER BY trading_state_changes.change_id DESC LIMIT $1`, [limit]);

@@ -131,6 +131,39 @@ export interface Adjustment {
   at: string;
 }
 
+/** One row of a symbol's ledger journal: a booked fill or an adjustment (a reconcile), and what it did to the position. */
+export interface JournalEntry {
+  kind: 'fill' | 'adjustment';
+  /** When it was booked. */
+  at: string;
+  venue: string;
+  symbol: string;
+  before: string;
+  after: string;
+  delta: string;
+  planId: string | null;
+  /** The operator (adjustments) or `plan <id>` (fills, booked by the plan's workflow). */
+  who: string;
+  why: string;
+  fill?: { fillId: string; clientOrderId: string; exchangeOrderId: string; side: Side; qty: string; cumQty: string; price: string; filledAt: string };
+  adjustment?: { adjustmentId: string; command: string | null; answers: AnsweredDenial | null; exchangeReadAt: string | null; exchangeUpdatedAt: string | null };
+}
+
+/** Everything the store holds of one plan (`permitctl audit`). */
+export interface PlanRecord {
+  planId: string;
+  /** The workflow run that owns the plan id (null: no run asked for a permit). */
+  claim: PlanClaim | null;
+  /** Every permit decision, in order, with its inputs (context), expiry, consumption and revocation. */
+  permits: PermitRecord[];
+  attempts: OrderAttempt[];
+  fills: Fill[];
+  /** Reconciles the plan made (each records the denial it answered). */
+  adjustments: Adjustment[];
+  /** Pauses and resumes of the plan itself (scope plan:<id>), with who and why. */
+  tradingChanges: TradingStateChange[];
+}
+
 export interface LedgerPosition {
   venue: string;
   symbol: string;
@@ -157,6 +190,8 @@ export interface PermitRecord {
   expiresAt: string;
   ttlSeconds: number;
   consumedAt?: string | null;
+  /** The plan gave up on the round this permit belongs to: no order may be sent with it any more. */
+  revokedAt?: string | null;
 }
 
 export interface TradingState {
@@ -274,6 +309,11 @@ export interface Store {
   /** Pauses the scope unless its own row is paused already (by anyone); null then. One transaction: no pause is overwritten. */
   pauseIfRunning(c: Omit<TradingStateChangeInput, 'state'>): Promise<TradingStateChange | null>;
   tradingStateHistory(limit?: number): Promise<TradingStateChange[]>;
+
+  /** A symbol's ledger journal, newest first (at most `limit` rows). */
+  ledgerJournal(venue: string, symbol: string, limit?: number): Promise<JournalEntry[]>;
+  /** Everything the store holds of one plan. */
+  planRecord(planId: string): Promise<PlanRecord>;
 }
 
 /** Who owns a plan id: the first workflow run that asked for a permit for it. */

@@ -15,13 +15,17 @@ export const RECONCILE_WORKFLOW_TYPE = 'reconcileSymbolWorkflow';
 export const TRADING_STATE_WORKFLOW_TYPE = 'tradingStateWorkflow';
 export const DRIFT_SWEEP_WORKFLOW_TYPE = 'driftSweepWorkflow';
 export const DRIFT_REPORT_WORKFLOW_TYPE = 'driftReportWorkflow';
+/** Reads of the permanent record (`permitctl ledger`, `permitctl audit`) by a worker, the one that holds the store. */
+export const LEDGER_JOURNAL_WORKFLOW_TYPE = 'ledgerJournalWorkflow';
+export const PLAN_RECORD_WORKFLOW_TYPE = 'planRecordWorkflow';
 /** The Temporal Schedule that starts the drift sweep every DRIFT_SWEEP_SECONDS (`permitctl drift-schedule`, `up`). */
 export const DRIFT_SCHEDULE_ID = 'permit-chain-drift-sweep';
 
 export interface PauseSignal extends OperatorAction {
   /**
-   * `global`, a symbol such as `BTCUSDT`, or `plan:<plan_id>` (domain/trading-scope.ts); recorded histories
-   * also carry the older `plan` and `symbol:<SYMBOL>`, which the workflow still reads.
+   * On the wire: `global`, `plan` (the plan's own) or `symbol:<SYMBOL>` (domain/trading-scope.ts's
+   * signalScopeOf, which every worker reads); the workflow also reads the one vocabulary's `plan:<id>` and a
+   * bare symbol, which clients may send once no older worker runs.
    */
   scope: string;
 }

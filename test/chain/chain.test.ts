@@ -297,7 +297,7 @@ describe('permit chain', () => {
 
     // Trading resumes; the position check denies and the plan waits: the early request was dropped, not spent.
     await store.setTradingState({ scope: 'RECONUSDT', state: 'running', who: 'chain-test', why: 'go on' });
-    // The older wire form of a symbol's scope (`symbol:<SYMBOL>`), as histories recorded before the one vocabulary carry it.
+    // The symbol's scope as the wire carries it (`symbol:<SYMBOL>`, domain/trading-scope.ts's signalScopeOf).
     await handle.signal(resumeSignal, { scope: 'symbol:RECONUSDT', who: 'chain-test', why: 'go on' });
     const waiting = await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile', 15_000);
     const denial = waiting.permits.p33!;

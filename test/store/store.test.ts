@@ -222,16 +222,16 @@ describe.each(backends)('store on $name', (backend) => {
         },
         new Date('2026-01-25T00:30:08.978Z'),
       );
-      expect(await store.recordPermit(governor)).toEqual({ ...governor, computedQty: '0.0465', consumedAt: null });
+      expect(await store.recordPermit(governor)).toEqual({ ...governor, computedQty: '0.0465', consumedAt: null, revokedAt: null });
       // An activity run again decides anew, later: the first decision is what is kept and answered.
       const rerun = permit({ planId, computedQty: '0.1', computedNotional: '0' }, new Date('2026-01-25T00:30:12.000Z'));
-      expect(await store.recordPermit(rerun)).toEqual({ ...governor, computedQty: '0.0465', consumedAt: null });
+      expect(await store.recordPermit(rerun)).toEqual({ ...governor, computedQty: '0.0465', consumedAt: null, revokedAt: null });
       await second.recordPermit(p33);
 
       const permits = await store.permitsForPlan(planId);
       expect(permits).toEqual([
-        { ...governor, computedQty: '0.0465', consumedAt: null },
-        { ...p33, consumedAt: null },
+        { ...governor, computedQty: '0.0465', consumedAt: null, revokedAt: null },
+        { ...p33, consumedAt: null, revokedAt: null },
       ]);
       expect(permits[0]?.expiresAt).toBe('2026-01-25T00:30:23.977Z');
     });
