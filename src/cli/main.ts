@@ -10,7 +10,9 @@ import { notExecutableAnswer, startPlanWorkflow } from '../client/start-plan.js'
 import { chainPolicyFromEnv, driftSweepSecondsFromEnv } from '../config/chain.js';
 import { preferredOrFreePort } from '../workers/ports.js';
 import { dataDirFromEnv } from '../config/store.js';
-import { PLAN_ID_PATTERN, SYMBOL_PATTERN } from '../domain/plan.js';
+import { formatFieldErrors, parsePlan, PLAN_ACTIONS, PLAN_ID_PATTERN, SYMBOL_PATTERN } from '../domain/plan.js';
+import { randomBytes } from 'node:crypto';
+import { OPENING_BALANCE_WHO, type BalanceLine } from '../stack/opening-balance.js';
 import { clockOffsetSchema } from '../exchange/paper/clock.js';
 import type { ChainState } from '../domain/chain.js';
 import { connectTemporal, type CliTemporal } from './connect.js';
@@ -47,6 +49,24 @@ function untilSignal(): Promise<NodeJS.Signals> {
     process.once('SIGINT', () => resolveSignal('SIGINT'));
     process.once('SIGTERM', () => resolveSignal('SIGTERM'));
   });
+}
+
+/** How the banner and hints name this CLI: runnable as printed from the project folder. */
+const PERMITCTL = 'node bin/permitctl.js';
+
+function balanceLines(balance: BalanceLine[]): string[] {
+  if (balance.length === 0) return ['no position on the paper exchange'];
+  const opened = balance.filter((b) => b.state === 'opened');
+  if (opened.length > 0) return [`opened at the paper exchange's positions (${opened.map((b) => `${b.symbol} ${b.exchange}`).join(', ')}), recorded as adjustments by ${OPENING_BALANCE_WHO}`];
+  const differs = balance.filter((b) => b.state === 'differs');
+  if (differs.length === 0) return [`in balance with the paper exchange (${balance.map((b) => `${b.symbol} ${b.exchange}`).join(', ')})`];
+  return differs.map((b) => `${b.symbol}: ledger ${b.ledger} vs paper exchange ${b.exchange}; plans of it are denied until: ${PERMITCTL} reconcile ${b.symbol} --reason "<why the exchange is right>"`);
+}
+
+function portOption(option: string, text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`invalid ${option} "${text}": a port number (0: any free port)`, ExitCode.invalid);
+  return port;
 }
 
 function checkPlanId(planId: string): string {
@@ -87,22 +107,34 @@ program
   .option('--scenario <file>', 'paper exchange scenario', SEED_SCENARIO_FILE)
   .option('--ui-port <port>', 'Web UI port (taken or 0: any free port)', '8233')
   .option('--temporal-port <port>', 'Temporal gRPC port (taken or 0: any free port)', '7233')
-  .action(async (opts: { scenario: string; uiPort: string; temporalPort: string }) => {
+  .option('--paper-port <port>', 'paper exchange port (0: any free port)', '8899')
+  .action(async (opts: { scenario: string; uiPort: string; temporalPort: string; paperPort: string }) => {
     const dataDir = dataDirFromEnv();
+    const paperPort = portOption('--paper-port', opts.paperPort);
     const { startEmbeddedStack } = await import('../stack/embedded-stack.js');
-    const stack = await startEmbeddedStack({ dataDir, scenarioPath: opts.scenario, uiPort: await preferredOrFreePort(Number(opts.uiPort)), temporalPort: await preferredOrFreePort(Number(opts.temporalPort)) });
-    const sweep = await ensureDriftSchedule(stack.client, stack.taskQueue, driftSweepSecondsFromEnv()).catch(async (err: unknown) => {
+    const { openingBalance } = await import('../stack/opening-balance.js');
+    const stack = await startEmbeddedStack({
+      dataDir,
+      scenarioPath: opts.scenario,
+      uiPort: await preferredOrFreePort(Number(opts.uiPort)),
+      temporalPort: await preferredOrFreePort(Number(opts.temporalPort)),
+      paperPort,
+      paperStatePath: join(dataDir, 'paper-state.json'),
+    });
+    const [sweep, balance] = await Promise.all([ensureDriftSchedule(stack.client, stack.taskQueue, driftSweepSecondsFromEnv()), openingBalance(stack)]).catch(async (err: unknown) => {
       await stack.stop();
       throw err;
     });
     print(`permit-chain is up (Ctrl-C stops everything)`);
     print(`  Temporal:        ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`);
     print(`  Web UI:          ${stack.uiUrl ?? '(set TEMPORAL_UI_URL)'}`);
-    print(`  paper exchange:  ${stack.paper?.url ?? '(not started: another venue is configured)'}`);
+    print(`  paper exchange:  ${stack.paper ? `${stack.paper.url} (state kept in ${join(dataDir, 'paper-state.json')}; curl ${stack.paper.url}/_paper/state)` : '(not started: another venue is configured)'}`);
     print(`  store:           ${stack.services.store.kind}${stack.services.store.kind === 'embedded' ? ` in ${dataDir}` : ''}`);
     print(`  drift sweep:     every ${sweep.state.everySeconds} s (Schedule ${DRIFT_SCHEDULE_ID}; DRIFT_ACTION=${stack.services.settings.driftAction}); findings: permitctl drift`);
     if (stack.bridge) print(`  Redis intake:    ${stack.bridge.config.stream} (group ${stack.bridge.config.group}, dead letters ${stack.bridge.config.dlqStream})`);
-    print(`  try:             permitctl submit ${join('scenarios', 'seed-plan.json')} --wait`);
+    for (const line of balanceLines(balance)) print(`  ledger:          ${line}`);
+    const tradable = balance.find((b) => b.exchange !== '0');
+    if (tradable) print(`  try:             ${PERMITCTL} new-plan ${tradable.symbol} PARTIAL_25 | ${PERMITCTL} submit - --wait`);
     await untilSignal();
     print('stopping…');
     await stack.stop();
@@ -139,11 +171,12 @@ program
   .option('--port <port>', 'port (0 = any free port, printed); PAPER_EXCHANGE_URL defaults to 127.0.0.1:8899', '8899')
   .option('--scenario <file>', 'scenario file (markets, prices, positions, balances)', SEED_SCENARIO_FILE)
   .option('--clock-offset-ms <ms>', "exchange time − host time, e.g. -5000 (overrides the scenario's clockOffsetMs)")
-  .action(async (opts: { port: string; scenario: string; clockOffsetMs?: string }) => {
+  .option('--state <file>', 'keep the state (positions, balances, orders) in this file between runs')
+  .action(async (opts: { port: string; scenario: string; clockOffsetMs?: string; state?: string }) => {
     const { loadScenarioFile, startPaperExchange } = await import('../exchange/paper/index.js');
     const scenario = await loadScenarioFile(opts.scenario);
     const clockOffsetMs = opts.clockOffsetMs === undefined ? scenario.clockOffsetMs : parseClockOffset(opts.clockOffsetMs);
-    const paper = await startPaperExchange({ port: Number(opts.port), scenario: { ...scenario, clockOffsetMs } });
+    const paper = await startPaperExchange({ port: portOption('--port', opts.port), scenario: { ...scenario, clockOffsetMs }, ...(opts.state ? { statePath: opts.state } : {}) });
     print(`paper exchange listening on ${paper.url}${clockOffsetMs === 0 ? '' : ` (exchange clock ${clockOffsetMs} ms from this host's)`}`);
     await untilSignal();
     await paper.close();
@@ -188,6 +221,23 @@ program
       const state = (await t.client.workflow.getHandle(started.workflowId).result()) as ChainState;
       printState(state, Boolean(opts.json), t);
     });
+  });
+
+program
+  .command('new-plan')
+  .description(`print a fresh EXECUTE plan (a new plan id, timestamped now), e.g. ${PERMITCTL} new-plan BTCUSDT PARTIAL_25 | ${PERMITCTL} submit - --wait`)
+  .argument('<symbol>')
+  .argument('[action]', `${PLAN_ACTIONS.join(', ')}`, 'PARTIAL_25')
+  .option('--kill-score <score>', 'kill score in [0, 1]', '0.5')
+  .option('--id <plan_id>', 'plan id (default: a new one)')
+  .action((symbol: string, action: string, opts: { killScore: string; id?: string }) => {
+    const now = Date.now();
+    const parsed = parsePlan(
+      { plan_id: opts.id ?? `p-${randomBytes(6).toString('hex')}`, symbol, action, kill_score: Number(opts.killScore), decision: 'EXECUTE', timestamp: Math.floor(now / 1000) },
+      { now },
+    );
+    if (!parsed.ok) throw new CliError(`invalid plan: ${formatFieldErrors(parsed.errors)}`, ExitCode.invalid);
+    printJson(parsed.plan);
   });
 
 program

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../temporal/dev-server.js';
-import { loadScenarioFile, startPaperExchange, type PaperExchange } from '../exchange/paper/index.js';
+import { loadScenarioFile, startPaperExchange, type PaperExchange, type Scenario } from '../exchange/paper/index.js';
 import { chainPolicyFromEnv } from '../config/chain.js';
 import { connectionOptions, temporalConfigFromEnv } from '../config/temporal.js';
 import { openInstrumentedServices, type ChainServices } from '../workers/chain-services.js';
@@ -31,6 +31,10 @@ export interface StackOptions {
   temporalPort?: number;
   /** Where stack.json is written for other permitctl processes to find (default: dataDir). */
   announceDir?: string;
+  /** Port of the paper exchange (default 0: any free port; `up` fixes it, 8899 by default). */
+  paperPort?: number;
+  /** Keep the paper exchange's state in this file between runs (`up`: <data dir>/paper-state.json). */
+  paperStatePath?: string;
 }
 
 export interface EmbeddedStack {
@@ -52,6 +56,16 @@ export interface EmbeddedStack {
   stop(): Promise<void>;
 }
 
+async function startPaperOn(opts: StackOptions, scenario: Scenario): Promise<PaperExchange> {
+  const port = opts.paperPort ?? 0;
+  try {
+    return await startPaperExchange({ port, scenario, ...(opts.paperStatePath ? { statePath: opts.paperStatePath } : {}) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new Error(`the paper exchange's port ${port} is taken: choose another with --paper-port N (0: any free port)`);
+    throw err;
+  }
+}
+
 export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedStack> {
   const env = opts.env;
   installTemporalRuntime(env);
@@ -70,7 +84,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
     const address = temporalCfg.address ?? devServer!.address;
     const chosen = venueNameFromEnv(env);
     const usePaper = chosen.venue === 'paper' && chosen.paperUrl === null;
-    const paper = usePaper ? await startPaperExchange({ port: 0, scenario: await loadScenarioFile(opts.scenarioPath) }) : null;
+    const paper = usePaper ? await startPaperOn(opts, await loadScenarioFile(opts.scenarioPath)) : null;
     if (paper) cleanups.push(() => paper.close());
     const mirror = permitMirrorFromEnv(env);
     if (mirror) cleanups.push(() => mirror.close());

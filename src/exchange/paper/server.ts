@@ -10,6 +10,7 @@ import type { Scenario } from './scenario.js';
 import { paramsWithoutSignature, verifySignedRequest } from './signing.js';
 import { PaperState, type MarketOrderRequest } from './state.js';
 import { orderJson } from './wire.js';
+import { loadPaperSnapshot, savePaperSnapshot } from './persistence.js';
 
 export interface PaperExchangeOptions {
   /** 0 (the default) picks a free port. */
@@ -22,6 +23,11 @@ export interface PaperExchangeOptions {
    * the clock offset (the scenario's clockOffsetMs, then setClockOffset / POST /_paper/clock).
    */
   now?: () => number;
+  /**
+   * A file to keep the state in between runs: loaded at start when it exists (instead of the scenario's
+   * positions and balances), written after every change.
+   */
+  statePath?: string;
 }
 
 export interface PaperExchange {
@@ -112,6 +118,17 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
   const clock = new PaperClock(opts.now ?? Date.now, opts.scenario.clockOffsetMs);
   const now = () => clock.now();
   const state = new PaperState(opts.scenario, now);
+  const statePath = opts.statePath;
+  const saved = statePath === undefined ? null : loadPaperSnapshot(statePath);
+  if (saved !== null) {
+    if (saved.scenario !== opts.scenario.name) throw new Error(`the paper exchange's saved state ${statePath} belongs to scenario '${saved.scenario}', not '${opts.scenario.name}': move it away to start from this scenario`);
+    state.restore(saved);
+  }
+  /** Keeps the state file up to date (nothing without a statePath). */
+  const persist = () => {
+    if (statePath !== undefined) savePaperSnapshot(statePath, state.snapshot());
+  };
+  persist();
   const faults = new FaultQueue();
   const orderLog = new OrderLog();
   const timers = new Set<NodeJS.Timeout>();
@@ -168,7 +185,9 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
       entry.outcome = { type: 'execution_pending', executeAt: serverTimeMs + action.delayMs };
       const acceptedIn = generation;
       void wait(action.delayMs).then(() => {
-        if (acceptedIn === generation) entry.outcome = executeLate(state, order, now());
+        if (acceptedIn !== generation) return;
+        entry.outcome = executeLate(state, order, now());
+        persist();
       });
       return unknownStatusAnswer(action.answer);
     } catch (err) {
@@ -194,6 +213,7 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
         void wait(action.restAfterMs).then(() => {
           if (placedIn !== generation) return;
           const done = state.fillRest(order.orderId);
+          persist();
           if (done && entry.outcome.type === 'accepted') Object.assign(entry.outcome, { status: done.status, restAt: done.updateTime });
         });
       }
@@ -255,6 +275,8 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
       return;
     }
     const answer = callApi(req, method, path, totalParams);
+    // Saved before the answer leaves: a restart never forgets an order it acknowledged.
+    if (method !== 'GET') persist();
     if (entry) {
       entry.outcome = outcomeOf(method, answer);
       if (action?.type === 'lookup_stale' && entry.outcome.type === 'accepted') state.hideFromQueries(entry.outcome.orderId, action.ms);
@@ -278,6 +300,7 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
         return;
       }
       const answer = handleAdmin({ state, faults, log: orderLog, clock, reset }, method, path, body);
+      if (method !== 'GET') persist();
       sendJson(res, answer.status, answer.body);
       return;
     }
@@ -285,7 +308,12 @@ export async function startPaperExchange(opts: PaperExchangeOptions): Promise<Pa
   }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    handle(req, res)
+      // Also after the paths that answer early (faults, partial fills, "status unknown").
+      .finally(() => {
+        if (req.method !== 'GET') persist();
+      })
+      .catch((err: unknown) => {
       if (!res.headersSent && !res.destroyed) {
         const answer = answerFor(err);
         sendJson(res, answer.status, answer.body);

@@ -79,6 +79,20 @@ interface Execution {
   at: number;
 }
 
+/** The paper exchange's state as saved between runs (decimals as text). */
+export interface PaperSnapshot {
+  version: 1;
+  /** The scenario it was taken under. */
+  scenario: string;
+  markPrices: Record<string, string>;
+  positions: Array<{ symbol: string; amount: string; entryPrice: string; leverage: number; updateTime: number }>;
+  wallets: Record<string, string>;
+  orders: PaperOrder[];
+  nextOrderId: number;
+  changes: PositionChange[];
+  strictClientOrderIds: boolean;
+}
+
 const FIRST_ORDER_ID = 4_000_000_001;
 
 const orderKey = (symbol: string, clientOrderId: string) => `${symbol} ${clientOrderId}`;
@@ -130,6 +144,42 @@ export class PaperState {
     this.nextOrderId = FIRST_ORDER_ID;
     this.changes = [];
     this.strictClientOrderIds = this.scenario.strictClientOrderIds;
+  }
+
+  /** Everything that would be lost with the process (not faults or the order log): see paper/persistence.ts. */
+  snapshot(): PaperSnapshot {
+    return {
+      version: 1,
+      scenario: this.scenario.name,
+      markPrices: Object.fromEntries([...this.markets].map(([symbol, m]) => [symbol, m.markPrice.toFixed()])),
+      positions: [...this.positions.values()].map((p) => ({ symbol: p.symbol, amount: p.amount.toFixed(), entryPrice: p.entryPrice.toFixed(), leverage: p.leverage, updateTime: p.updateTime })),
+      wallets: Object.fromEntries([...this.wallets].map(([asset, balance]) => [asset, balance.toFixed()])),
+      orders: this.orders.map((o) => ({ ...o })),
+      nextOrderId: this.nextOrderId,
+      changes: this.changes.map((c) => ({ ...c })),
+      strictClientOrderIds: this.strictClientOrderIds,
+    };
+  }
+
+  /** Back to a snapshot this scenario's exchange took; refused when it names a market the scenario lacks. */
+  restore(snap: PaperSnapshot): void {
+    const unknown = [...Object.keys(snap.markPrices), ...snap.positions.map((p) => p.symbol)].filter((symbol) => !this.markets.has(symbol));
+    if (unknown.length > 0) throw new Error(`the saved paper state names markets scenario '${this.scenario.name}' does not have: ${[...new Set(unknown)].join(', ')}`);
+    for (const [symbol, price] of Object.entries(snap.markPrices)) this.market(symbol).markPrice = new Decimal(price);
+    for (const p of snap.positions) {
+      this.positions.set(p.symbol, { symbol: p.symbol, amount: new Decimal(p.amount), entryPrice: new Decimal(p.entryPrice), leverage: p.leverage, updateTime: p.updateTime });
+    }
+    this.wallets = new Map(Object.entries(snap.wallets).map(([asset, balance]) => [asset, new Decimal(balance)]));
+    this.orders = snap.orders.map((o) => ({ ...o }));
+    this.ordersByClientId = new Map();
+    for (const order of this.orders) {
+      const key = orderKey(order.symbol, order.clientOrderId);
+      this.ordersByClientId.set(key, [...(this.ordersByClientId.get(key) ?? []), order]);
+    }
+    this.hiddenUntil = new Map();
+    this.nextOrderId = snap.nextOrderId;
+    this.changes = snap.changes.map((c) => ({ ...c }));
+    this.strictClientOrderIds = snap.strictClientOrderIds;
   }
 
   private flatPosition(symbol: string, at: number): PositionState {
