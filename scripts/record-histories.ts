@@ -7,14 +7,15 @@
 // patch), v4-cumulative-fills-* (every reconcile request kept, before the reconcile-answers-denial patch),
 // v5-reconcile-answers-* (no symbol turns, final orders not reported, before the symbol-turns patch),
 // v6-symbol-turns-* (amounts as JSON numbers in activity payloads, before decimal text; no patch: the
-// workflow compares both forms exactly).
+// workflow compares both forms exactly), v7-decimal-text-paused-* (a plan's own pause and resume as signals,
+// before operator commands became Workflow Updates).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protos from '@temporalio/proto';
 import { runSeedScenario } from '../src/cli/demo.js';
 import { runDriftSweep } from '../src/client/drift.js';
-import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from '../src/client/operator.js';
+import { commandPlan, reconcileSymbol, setScopeTrading } from '../src/client/operator.js';
 import { chainStateOf } from '../src/client/plans.js';
 import type { ChainState } from '../src/domain/chain.js';
 import { workflowIdForPlan } from '../src/domain/plan.js';
@@ -60,17 +61,17 @@ try {
   const held = { ...denied, plan_id: 'replay-paused', action: 'PARTIAL_25' as const };
   await startPlanWorkflow(stack.client, held, { taskQueue: stack.taskQueue, policy: { ...stack.policy, reconcileWaitSeconds: 60 } });
   await stageReached(held.plan_id, 'awaiting_reconcile');
-  await pausePlan(ops, held.plan_id, 'look before it trades');
+  await commandPlan(ops, held.plan_id, 'pause', 'look before it trades');
   await reconcileSymbol(ops, 'BTCUSDT', 'the exchange is right');
   await stageReached(held.plan_id, 'paused');
-  await resumePlan(ops, held.plan_id, 'looked: fine');
+  await commandPlan(ops, held.plan_id, 'resume', 'looked: fine');
   await stack.client.workflow.getHandle(workflowIdForPlan(held.plan_id)).result();
   // A plan that finds trading paused globally: held (store polls on timers) until the global resume wakes it.
-  await setGlobalTrading(ops, 'paused', 'exchange maintenance');
+  await setScopeTrading(ops, 'global', 'paused', 'exchange maintenance');
   const halted = { ...denied, plan_id: 'replay-global-pause', action: 'PARTIAL_25' as const };
   await startPlanWorkflow(stack.client, halted, { taskQueue: stack.taskQueue, policy: stack.policy });
   await stageReached(halted.plan_id, 'paused');
-  await setGlobalTrading(ops, 'running', 'maintenance over');
+  await setScopeTrading(ops, 'global', 'running', 'maintenance over');
   await stack.client.workflow.getHandle(workflowIdForPlan(halted.plan_id)).result();
   // Two plans of the symbol at once: the second waits for its turn, is woken by the first, sizes after it.
   await stack.services.store.adjustLedger({ venue: stack.services.settings.venueName, symbol: 'BTCUSDT', target: (await stack.services.venue.position('BTCUSDT')).amount, who: 'record-histories', why: 'match the exchange again', command: 'record' });

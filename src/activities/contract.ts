@@ -2,9 +2,9 @@ import type { DecimalText } from '../domain/decimal-order.js';
 import type { GovernorPermit, PositionPermit } from '../domain/permits.js';
 import type { Plan } from '../domain/plan.js';
 import type { AnsweredDenial, OrderSummary } from '../domain/chain.js';
-import type { JournalEntry, PlanRecord } from '../store/types.js';
+import type { JournalEntry, PlanRecord, TradingMode, TradingScopeState } from '../store/types.js';
 
-export type { JournalEntry, PlanRecord } from '../store/types.js';
+export type { JournalEntry, PlanRecord, TradingMode, TradingScopeState } from '../store/types.js';
 
 export interface LookupOrderRequest {
   symbol: string;
@@ -189,14 +189,14 @@ export interface WorkflowRuns {
 export interface TradingStateRequest {
   /** 'global', a symbol such as BTCUSDT, or plan:<plan_id> (domain/trading-scope.ts). */
   scope: string;
-  state: 'running' | 'paused';
+  state: TradingMode;
   who: string;
   why: string;
 }
 
 export interface TradingStateResult {
   scope: string;
-  state: 'running' | 'paused';
+  state: TradingMode;
   at: string;
 }
 
@@ -212,6 +212,16 @@ export interface LedgerJournal {
   /** The ledger's position now. */
   position: string;
   entries: JournalEntry[];
+}
+
+/** Whether trading holds the plan (paused or halted), by which scope and why. */
+export interface TradingHold {
+  /** Not running: paused or halted. */
+  paused: boolean;
+  /** Halted: the plan is denied, not held (absent in histories recorded before halts existed). */
+  halted?: boolean;
+  scope: string | null;
+  reason: string | null;
 }
 
 /** Everything a plan workflow may ask of the outside world. Implemented in ./plan-activities.ts. */
@@ -233,10 +243,12 @@ export interface PlanActivities {
   /** The drift findings and sweeps the store kept. */
   driftReport(req: DriftReportRequest): Promise<DriftReport>;
   /** Paused globally, for the symbol, or for the plan (when planId is given). */
-  isTradingPaused(req: { symbol: string; planId?: string }): Promise<{ paused: boolean; scope: string | null; reason: string | null }>;
+  isTradingPaused(req: { symbol: string; planId?: string }): Promise<TradingHold>;
   setTradingState(req: TradingStateRequest): Promise<TradingStateResult>;
   /** The ledger journal of a symbol (fills and adjustments with before/after, who, why, plan). */
   ledgerJournal(req: LedgerJournalRequest): Promise<LedgerJournal>;
+  /** Every scope's trading state with who set it, why and since when. */
+  tradingStates(): Promise<TradingScopeState[]>;
   /** Everything the store holds of one plan (permits with their inputs and expiry, attempts, fills, operator acts). */
   planRecord(req: { planId: string }): Promise<PlanRecord>;
 }

@@ -122,7 +122,8 @@ export async function placeOrder(deps: OrderDeps, req: PlaceOrderRequest): Promi
   if (earlier.kind !== 'settled') throw unsettled(earlier);
   const paused = await deps.store.isTradingPaused(req.plan.symbol, req.plan.plan_id);
   if (paused.paused) {
-    throw ApplicationFailure.nonRetryable(`trading is paused (${paused.scope}): ${paused.reason ?? 'no reason given'}; nothing sent`, FailureTypes.tradingPaused);
+    const [state, type] = paused.halted ? ['halted', FailureTypes.tradingHalted] : ['paused', FailureTypes.tradingPaused];
+    throw ApplicationFailure.nonRetryable(`trading is ${state} (${paused.scope}): ${paused.reason ?? 'no reason given'}; nothing sent`, type);
   }
   const clock = await trustedClock(deps);
   const attemptEndsMs = attemptDeadline();
@@ -235,6 +236,8 @@ function refusedToBegin(r: BeginRefusal): ApplicationFailure {
       return ApplicationFailure.nonRetryable('too_many_order_attempts: the plan used every client order id it has; nothing sent', FailureTypes.exchangeRejected);
     case 'trading_paused':
       return ApplicationFailure.nonRetryable(`trading was paused before permit ${r.permitId} could be used; nothing sent`, FailureTypes.tradingPaused);
+    case 'trading_halted':
+      return ApplicationFailure.nonRetryable(`trading was halted before permit ${r.permitId} could be used; nothing sent`, FailureTypes.tradingHalted);
     default:
       return ApplicationFailure.nonRetryable(`permit ${r.permitId} cannot be used: ${r.reason}; nothing sent`, FailureTypes.permitExpired);
   }

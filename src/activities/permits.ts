@@ -53,6 +53,7 @@ export async function issueGovernorPermit(deps: PermitDeps, { plan, sequence }: 
     inFlight: inFlight.map(unbookedOf),
     market,
     pausedScope: paused.paused ? paused.scope ?? 'global' : null,
+    haltedScope: paused.halted ? paused.scope ?? 'global' : null,
     maxOrderNotional: settings.maxOrderNotional,
     maxPlanAgeSeconds: settings.maxPlanAgeSeconds,
     now: deps.now(),

@@ -63,6 +63,7 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
       return { venue: settings.venueName, symbol, position, entries };
     },
     planRecord: ({ planId }) => store.planRecord(planId),
+    tradingStates: () => store.tradingStates(),
     setTradingState: async (req) => {
       const change = await store.setTradingState(req);
       return { scope: change.scope, state: change.state, at: change.at };

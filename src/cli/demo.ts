@@ -55,7 +55,8 @@ export async function runSeedScenario(stack: EmbeddedStack, projectRoot: string,
   if (ctx) log(`P3.3 denied: ${denied.permits.p33?.reason} (exchange_amt ${ctx.exchange_amt}, ledger_amt ${ctx.ledger_amt}, diff ${ctx.diff}, tolerance ${ctx.tolerance})`);
   await waitUntilListedAwaiting(stack, plan.symbol, started.workflowId, 10_000);
   const outcome = await reconcileSymbol({ client: stack.client, taskQueue: stack.taskQueue, who: 'permitctl demo' }, plan.symbol, 'demo: sync the ledger to the exchange after the P3.3 denial');
-  log(`reconcile sent to ${outcome.waiting.join(', ') || 'no waiting plan'}`);
+  for (const { planId, answer } of outcome.answered) log(`reconcile answered by plan ${planId}: ${answer.detail}`);
+  if (outcome.answered.length === 0) log('no plan took the reconcile');
   const final = (await stack.client.workflow.getHandle(workflowIdForPlan(plan.plan_id)).result()) as ChainState;
   log('');
   log(renderChain(final, workflowUiUrl(stack.uiUrl, stack.namespace, started.workflowId)));

@@ -17,6 +17,14 @@ const LAYER_BY_KIND: Record<string, string> = {
   signal_pause: 'Operator',
   signal_resume: 'Operator',
   signal_reconcile: 'Operator',
+  operator_pause: 'Operator',
+  operator_resume: 'Operator',
+  operator_reconcile: 'Operator',
+  operator_cancel: 'Operator',
+  operator_halt: 'Operator',
+  reconcile_not_applied: 'Operator',
+  resume_not_applied: 'Operator',
+  halt_not_applied: 'Operator',
   ledger_sync: 'Ledger',
   permits_expired: 'TTL',
   order_held: 'Apply',
@@ -39,6 +47,8 @@ function resultOf(e: ChainEvent): string {
   if (e.kind === 'turn_waiting') return 'WAITING';
   if (e.kind === 'turn_granted') return 'GRANTED';
   if (e.kind.startsWith('signal_')) return 'SIGNAL';
+  if (e.kind.startsWith('operator_')) return 'COMMAND';
+  if (e.kind.endsWith('_not_applied')) return 'NOT APPLIED';
   return '';
 }
 

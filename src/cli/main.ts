@@ -25,13 +25,14 @@ import { renderChain, renderTable, renderTimeline, workflowUiUrl } from './forma
 import { listPlans, listQuery, type ListFilters } from '../client/list.js';
 import { traceRows } from '../client/trace.js';
 import { print, printJson, readPlanInput } from './io.js';
-import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading } from '../client/operator.js';
+import { commandPlan, reconcileSymbol, setScopeTrading, tradingStates, type OperatorContext } from '../client/operator.js';
+import { GLOBAL_SCOPE } from '../domain/trading-scope.js';
 import { deleteDriftSchedule, describeDriftSchedule, driftReport, ensureDriftSchedule, runDriftSweep, DRIFT_SCHEDULE_ID } from '../client/drift.js';
 import { renderDriftReport, renderSchedule, renderSweep } from './drift-format.js';
 import { chainStateOf, planHandle } from '../client/plans.js';
 import { chainStateAsJson } from '../domain/chain-json.js';
 import { ledgerJournal, planRecord } from '../client/records.js';
-import { renderJournal, renderPlanRecord } from './records-format.js';
+import { renderJournal, renderPlanRecord, renderTradingStates } from './records-format.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -250,54 +251,95 @@ program
     await withTemporal(async (t) => printState(await chainStateOf(t.client, planId), Boolean(opts.json), t));
   });
 
-program
-  .command('pause')
-  .description('hold a plan before its order step, or (--all) pause trading durably for every new and running plan')
-  .argument('[plan_id]')
-  .option('--all', 'pause trading globally (durable until resume --all)')
-  .option('--reason <text>', 'why (recorded)', 'no reason given')
-  .action(async (planId: string | undefined, opts: { all?: boolean; reason: string }) => operatorCommand('paused', planId, opts));
+/** One target of a trading-state command: a plan, a symbol or all trading. */
+type Target = { plan: string } | { symbol: string } | { all: true };
 
-program
-  .command('resume')
-  .description('release a paused plan, or (--all) resume trading globally')
-  .argument('[plan_id]')
-  .option('--all', 'resume trading globally')
-  .option('--reason <text>', 'why (recorded)', 'no reason given')
-  .action(async (planId: string | undefined, opts: { all?: boolean; reason: string }) => operatorCommand('running', planId, opts));
-
-async function operatorCommand(state: 'paused' | 'running', planId: string | undefined, opts: { all?: boolean; reason: string }): Promise<void> {
-  const verb = state === 'paused' ? 'pause' : 'resume';
-  if (Boolean(planId) === Boolean(opts.all)) throw new CliError(`${verb} takes a PLAN_ID or --all (one of them)`, ExitCode.invalid);
-  if (planId) checkPlanId(planId);
-  await withTemporal(async (t) => {
-    const ctx = { client: t.client, taskQueue: t.taskQueue, who: operatorName() };
-    if (planId) {
-      await (state === 'paused' ? pausePlan : resumePlan)(ctx, planId, opts.reason);
-      return print(`${verb}d plan ${planId} (${workflowIdForPlan(planId)}) as ${ctx.who}: ${opts.reason}`);
-    }
-    const result = await setGlobalTrading(ctx, state, opts.reason);
-    print(`trading ${result.change.state} globally at ${result.change.at} by ${ctx.who}: ${opts.reason}; told ${result.signalled.length} running plan(s)`);
-    warnUntold(result.failed);
-  });
+function targetOf(verb: string, planId: string | undefined, opts: { all?: boolean; symbol?: string }): Target {
+  const given = [planId !== undefined, opts.all === true, opts.symbol !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new CliError(`${verb} takes one of PLAN_ID, --symbol S or --all`, ExitCode.invalid);
+  if (planId !== undefined) return { plan: checkPlanId(planId) };
+  if (opts.symbol !== undefined) return { symbol: checkSymbol(opts.symbol) };
+  return { all: true };
 }
+
+function operatorContext(t: CliTemporal): OperatorContext {
+  return { client: t.client, taskQueue: t.taskQueue, who: operatorName() };
+}
+
+const STATE_OF_VERB = { pause: 'paused', halt: 'halted', resume: 'running' } as const;
+
+function tradingCommand(verb: keyof typeof STATE_OF_VERB, description: string): void {
+  program
+    .command(verb)
+    .description(description)
+    .argument('[plan_id]')
+    .option('--all', 'all trading (durable until resume --all)')
+    .option('--symbol <symbol>', 'every plan of SYMBOL, new and running (durable until resume --symbol)')
+    .requiredOption('--reason <text>', 'why (recorded with who and when)')
+    .action(async (planId: string | undefined, opts: { all?: boolean; symbol?: string; reason: string }) => {
+      const target = targetOf(verb, planId, opts);
+      await withTemporal(async (t) => {
+        const ctx = operatorContext(t);
+        if ('plan' in target) {
+          const answer = await commandPlan(ctx, target.plan, verb, opts.reason);
+          return print(`plan ${target.plan} ${answer.done}: ${answer.detail} (${verb} by ${ctx.who}: ${opts.reason})`);
+        }
+        const scope = 'symbol' in target ? (target.symbol as Uppercase<string>) : GLOBAL_SCOPE;
+        const result = await setScopeTrading(ctx, scope, STATE_OF_VERB[verb], opts.reason);
+        print(`trading ${result.change.state === 'running' ? 'active' : result.change.state} (${scope}) since ${result.change.at}, by ${ctx.who}: ${opts.reason}`);
+        if (result.signalled.length > 0) print(`told ${result.signalled.length} running plan(s): ${result.signalled.join(', ')}`);
+        for (const { planId: id, answer } of result.answered) print(`plan ${id} ${answer.done}: ${answer.detail}`);
+        for (const { planId: id, reason } of result.refused) print(`plan ${id}: ${reason}`);
+      });
+    });
+}
+
+tradingCommand('pause', 'hold a plan before its order step (PLAN_ID), or pause a symbol or all trading durably: new and running plans hold before their order step until resume');
+tradingCommand('halt', 'halt a plan, a symbol or all trading durably: new plans are denied at once (trading_halted), running plans that have not sent an order end DENIED, an order already on its way completes and is booked');
+tradingCommand('resume', "lift a plan's own pause, or a symbol's or all trading's pause or halt");
+
+program
+  .command('cancel')
+  .description('cancel a running plan before its order step (ends CANCELLED); refused once its order is on its way')
+  .argument('<plan_id>')
+  .requiredOption('--reason <text>', 'why (recorded with who and when)')
+  .action(async (planId: string, opts: { reason: string }) => {
+    checkPlanId(planId);
+    await withTemporal(async (t) => {
+      const ctx = operatorContext(t);
+      const answer = await commandPlan(ctx, planId, 'cancel', opts.reason);
+      print(`plan ${planId} ${answer.done}: ${answer.detail} (by ${ctx.who}: ${opts.reason})`);
+    });
+  });
+
+program
+  .command('state')
+  .description('the trading states (global, per symbol, per plan) with who set each, why and since when')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) =>
+    withTemporal(async (t) => {
+      const states = await tradingStates(operatorContext(t));
+      if (opts.json) return printJson({ states });
+      print(renderTradingStates(states));
+    }),
+  );
 
 program
   .command('reconcile')
-  .description('sync the ledger of SYMBOL to the exchange: signals the plans awaiting a reconcile at this moment, or syncs directly when none waits')
+  .description('sync the ledger of SYMBOL to the exchange: each plan awaiting a reconcile at this moment takes it and answers with the ledger before and after; with none waiting, the sync runs directly')
   .argument('<symbol>')
-  .option('--reason <text>', 'why (recorded)', 'no reason given')
+  .requiredOption('--reason <text>', 'why (recorded with who and when)')
   .action(async (symbol: string, opts: { reason: string }) => {
     checkSymbol(symbol);
     await withTemporal(async (t) => {
-      const outcome = await reconcileSymbol({ client: t.client, taskQueue: t.taskQueue, who: operatorName() }, symbol, opts.reason);
+      const outcome = await reconcileSymbol(operatorContext(t), symbol, opts.reason);
+      for (const { planId, answer } of outcome.answered) print(`plan ${planId} ${answer.done}: ${answer.detail}`);
+      for (const { planId, reason } of outcome.refused) print(`plan ${planId}: ${reason}`);
       if (outcome.sync) {
         const lifted = outcome.sync.resumed ? `; the drift pause of ${symbol} is lifted` : '';
         const resolved = outcome.sync.resolved_findings > 0 ? `; drift finding resolved` : '';
         print(`ledger ${symbol}: ${outcome.sync.before} → ${outcome.sync.after} (exchange ${outcome.sync.exchange_amt}, read at ${outcome.sync.exchange_read_at}); no plan was waiting for it${resolved}${lifted}`);
       }
-      else print(`reconcile signalled to ${outcome.waiting.length} plan(s) awaiting it: ${outcome.waiting.join(', ')}`);
-      warnUntold(outcome.failed);
     });
   });
 
@@ -400,20 +442,6 @@ program
   });
 
 program
-  .command('cancel')
-  .description('cancel a running plan before its order is sent (ends CANCELLED)')
-  .argument('<plan_id>')
-  .action(async (planId: string) => {
-    checkPlanId(planId);
-    await withTemporal(async (t) => {
-      const { handle, running } = await planHandle(t.client, planId);
-      if (!running) throw new CliError(`plan ${planId} has already ended`, ExitCode.invalid);
-      await handle.cancel();
-      print(`cancellation requested for ${workflowIdForPlan(planId)}`);
-    });
-  });
-
-program
   .command('ledger')
   .description("a symbol's ledger journal, newest first: every fill and adjustment with the position before and after, who, why and the plan")
   .argument('<symbol>')
@@ -460,10 +488,6 @@ function positiveWhole(option: string, text: string): number {
 /** A worker-side failure of a drift command, as one line. */
 function toCliError(err: unknown): never {
   throw new CliError(err instanceof Error ? err.message : String(err));
-}
-
-function warnUntold(failed: Array<{ workflowId: string; error: string }>): void {
-  for (const f of failed) process.stderr.write(`permitctl: warning: could not signal ${f.workflowId}: ${f.error}\n`);
 }
 
 const CLIENT_EXIT_CODES: Record<ClientErrorKind, number> = { invalid: ExitCode.invalid, not_found: ExitCode.notFound, failed: ExitCode.other };

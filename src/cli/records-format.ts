@@ -1,4 +1,5 @@
 // `permitctl ledger` and `permitctl audit` as text: the store's permanent record, table by table.
+import type { TradingScopeState } from '../client/operator.js';
 import type { LedgerJournal, PlanRecord } from '../client/records.js';
 import type { ChainEvent } from '../domain/chain.js';
 import { renderTable } from './format.js';
@@ -85,5 +86,19 @@ export function renderPlanRecord(r: PlanRecord, events: ChainEvent[] | null): st
   ].sort((x, y) => (x[0]! < y[0]! ? -1 : x[0]! > y[0]! ? 1 : 0));
   lines.push('', `Operator acts (${acts.length})${events === null ? ' (the store only: the plan\'s workflow history is gone)' : ''}`);
   if (acts.length > 0) lines.push(renderTable([['AT (UTC)', 'ACT', 'WHO', 'WHY', 'EFFECT'], ...acts]));
+  return lines.join('\n');
+}
+
+const STATE_WORDS = { running: 'ACTIVE', paused: 'PAUSED', halted: 'HALTED' } as const;
+
+/** `permitctl state`: all trading first, then symbols, then plans; a scope never set is ACTIVE. */
+export function renderTradingStates(states: TradingScopeState[]): string {
+  const global = states.find((s) => s.scope === 'global');
+  const rank = (scope: string) => (scope === 'global' ? 0 : scope.startsWith('plan:') ? 2 : 1);
+  const rows = [...states].sort((a, b) => rank(a.scope) - rank(b.scope) || (a.scope < b.scope ? -1 : 1));
+  const lines = [`All trading: ${STATE_WORDS[global?.state ?? 'running']}${global && global.state !== 'running' ? ` since ${clock(global.since)} by ${global.who}: ${global.why}` : ''}`];
+  const held = rows.filter((s) => s.scope !== 'global');
+  if (held.length === 0) return lines.join('\n');
+  lines.push('', renderTable([['SCOPE', 'STATE', 'SINCE (UTC)', 'WHO', 'WHY'], ...held.map((s) => [s.scope, STATE_WORDS[s.state], clock(s.since), s.who ?? '-', oneLine(s.why ?? '-')])]));
   return lines.join('\n');
 }

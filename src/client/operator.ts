@@ -1,124 +1,201 @@
-// Operator actions: pause, resume, reconcile. Durable state changes run as workflows (recorded with
-// who/why); running plans are told by signal.
-import type { Client } from '@temporalio/client';
-import type { LedgerSyncResult, TradingStateRequest, TradingStateResult } from '../activities/contract.js';
+// Operator commands, answered. A plan's own pause, resume, halt and cancel, and a reconcile, are Workflow
+// Updates: the plan validates them (a refusal says why and touches nothing), records who and why, and
+// answers with what it did. A trading-state change of a symbol or of all trading is written to the store
+// first (a short workflow a worker carries out, answered done or failed), then the running plans of the
+// scope are told: by signal for a pause or resume, by Update for a halt (each answers whether it ended).
+import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { LedgerSyncResult, TradingMode, TradingStateRequest, TradingStateResult } from '../activities/contract.js';
+import type { OperatorAction } from '../domain/chain.js';
+import { GLOBAL_SCOPE, planScope, signalScopeOf, type TradingScope } from '../domain/trading-scope.js';
 import {
+  cancelUpdate,
+  haltUpdate,
   pauseSignal,
-  reconcileSignal,
+  pauseUpdate,
+  reconcileUpdate,
   resumeSignal,
+  resumeUpdate,
   RECONCILE_WORKFLOW_TYPE,
   TRADING_STATE_WORKFLOW_TYPE,
+  TRADING_STATES_WORKFLOW_TYPE,
+  type CommandAnswer,
   type ReconcileWorkflowInput,
 } from '../workflows/contract.js';
-import { GLOBAL_SCOPE, planScope, signalScopeOf } from '../domain/trading-scope.js';
+import type { TradingScopeState } from '../store/types.js';
 import { ClientError } from './errors.js';
-import { runWorkflowWithin } from './run-workflow.js';
 import { planHandle, runningPlans } from './plans.js';
+import { runWorkflowWithin } from './run-workflow.js';
+
+export type { CommandAnswer } from '../workflows/contract.js';
+export type { TradingScopeState } from '../store/types.js';
 
 export interface OperatorContext {
   client: Client;
   taskQueue: string;
   who: string;
-  /** How long to wait for a worker to carry out a durable change (default 30 s). */
+  /** How long to wait for a worker to carry out a command or a durable change (default 30 s). */
   timeoutMs?: number;
 }
 
-async function runningPlanHandle(ctx: OperatorContext, planId: string) {
-  const { handle, running } = await planHandle(ctx.client, planId);
-  if (!running) throw new ClientError(`plan ${planId} has already ended: nothing to pause or resume`, 'invalid');
-  return handle;
+/** gRPC's status code DEADLINE_EXCEEDED: the bounded wait for an answer ran out. */
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+export type PlanCommand = 'pause' | 'resume' | 'cancel' | 'halt' | 'reconcile';
+
+const UPDATES = { pause: pauseUpdate, resume: resumeUpdate, cancel: cancelUpdate, reconcile: reconcileUpdate } as const;
+
+function timeoutOf(ctx: OperatorContext): number {
+  return ctx.timeoutMs ?? 30_000;
+}
+
+function innermostMessage(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  return current instanceof Error ? current.message : String(current);
+}
+
+/** What went wrong with a command sent to a plan, in the operator's words. */
+function commandError(ctx: OperatorContext, planId: string, command: PlanCommand, err: unknown): ClientError {
+  if (err instanceof WorkflowUpdateFailedError) return new ClientError(`plan ${planId} refused the ${command}: ${innermostMessage(err)}`, 'invalid');
+  if (err instanceof WorkflowNotFoundError) return new ClientError(`plan ${planId} not found or no longer running: nothing to ${command}`, 'not_found');
+  if (isGrpcServiceError(err) && err.code === GRPC_DEADLINE_EXCEEDED) {
+    return new ClientError(`plan ${planId} gave no answer to the ${command} within ${timeoutOf(ctx) / 1000} s (is a worker running on task queue ${ctx.taskQueue}?); the command waits for the plan and applies when a worker takes it: \`permitctl status ${planId}\` shows whether it did`);
+  }
+  return new ClientError(`the ${command} of plan ${planId} failed: ${innermostMessage(err)}`);
 }
 
 /**
- * One plan paused or resumed, by signal and durably in the store (scope plan:<id>, recorded with who/why),
- * so the plan's permits cannot be consumed while it is paused even when the signal reaches the workflow
- * late (its permit checks run inside a workflow task, which sees signals only when it ends). A pause is
- * signalled first, so it holds at once; a resume is recorded first, so the woken plan finds the store
- * running. The signal goes out whatever becomes of the store write (no worker free within the timeout,
- * say), and a failed write is reported.
+ * Sends one command to one running plan and waits for its answer (a bounded wait for a worker). A plan's
+ * own pause or halt is written to the store first: it reaches the permit consume of an order step already
+ * under way at once, where the Update reaches the plan only between its workflow tasks.
  */
-async function setPlanTrading(ctx: OperatorContext, planId: string, state: 'paused' | 'running', why: string): Promise<void> {
-  const handle = await runningPlanHandle(ctx, planId);
-  const signal = () => handle.signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: signalScopeOf(planScope(planId)), who: ctx.who, why });
-  const request: TradingStateRequest = { scope: planScope(planId), state, who: ctx.who, why };
-  if (state === 'paused') await signal();
-  const failure = await runOperatorWorkflow<TradingStateResult>(ctx, { type: TRADING_STATE_WORKFLOW_TYPE, workflowId: `trading-${state}-plan-${planId}-${Date.now()}`, summary: `Trading ${state} (plan ${planId}) by ${ctx.who}: ${why}`, what: `the ${state === 'paused' ? 'pause' : 'resume'} of plan ${planId}`, args: [request] }).then(
-    () => null,
-    (err: unknown) => (err instanceof Error ? err.message : String(err)),
-  );
-  if (state === 'running') await signal();
-  if (failure !== null) {
-    throw new ClientError(`plan ${planId} was told by signal (${state === 'paused' ? 'pause' : 'resume'}), but its durable trading state is not recorded yet: ${failure}`);
+export async function commandPlan(ctx: OperatorContext, planId: string, command: PlanCommand, why: string, scope?: TradingScope): Promise<CommandAnswer> {
+  const { handle, running } = await planHandle(ctx.client, planId);
+  if (!running) throw new ClientError(`plan ${planId} has already ended: nothing to ${command}`, 'invalid');
+  const action: OperatorAction = { who: ctx.who, why };
+  if ((command === 'pause' || command === 'halt') && scope === undefined) await recordPlanState(ctx, planId, command === 'pause' ? 'paused' : 'halted', why);
+  try {
+    return await ctx.client.withDeadline(Date.now() + timeoutOf(ctx), () =>
+      command === 'halt'
+        ? handle.executeUpdate(haltUpdate, { args: [{ ...action, scope: scope ?? `plan:${planId}` }] })
+        : handle.executeUpdate(UPDATES[command], { args: [action] }),
+    );
+  } catch (err) {
+    throw commandError(ctx, planId, command, err);
   }
 }
 
-export async function pausePlan(ctx: OperatorContext, planId: string, why: string): Promise<void> {
-  await setPlanTrading(ctx, planId, 'paused', why);
-}
-
-export async function resumePlan(ctx: OperatorContext, planId: string, why: string): Promise<void> {
-  await setPlanTrading(ctx, planId, 'running', why);
+async function recordPlanState(ctx: OperatorContext, planId: string, state: TradingMode, why: string): Promise<TradingStateResult> {
+  const scope = planScope(planId);
+  return runOperatorWorkflow<TradingStateResult>(ctx, {
+    type: TRADING_STATE_WORKFLOW_TYPE,
+    workflowId: `trading-${state}-${scope}-${Date.now()}`,
+    summary: `Trading ${state} (${scope}) by ${ctx.who}: ${why}`,
+    what: `the ${state === 'paused' ? 'pause' : 'halt'} of plan ${planId}`,
+    args: [{ scope, state, who: ctx.who, why } satisfies TradingStateRequest],
+  });
 }
 
 /** Runs an operator workflow, waiting a bounded time for a worker to carry it out. */
 function runOperatorWorkflow<T>(ctx: OperatorContext, run: { type: string; workflowId: string; summary: string; what: string; args: unknown[] }): Promise<T> {
-  return runWorkflowWithin<T>(ctx.client, { ...run, taskQueue: ctx.taskQueue, timeoutMs: ctx.timeoutMs ?? 30_000 });
+  return runWorkflowWithin<T>(ctx.client, { ...run, taskQueue: ctx.taskQueue, timeoutMs: timeoutOf(ctx) });
 }
 
-export interface Signalled {
+export interface PlanAnswer {
+  planId: string;
+  answer: CommandAnswer;
+}
+
+export interface PlanRefusal {
+  planId: string;
+  reason: string;
+}
+
+export interface ScopeChange {
+  /** The durable change, as the store recorded it. */
+  change: TradingStateResult;
+  /** Plans told by signal (a pause or resume). */
   signalled: string[];
-  /** Plans that could not be told (ended meanwhile, or an error): they re-read the store on their own. */
-  failed: Array<{ workflowId: string; error: string }>;
+  /** Plans that answered a halt (each ended DENIED before its order). */
+  answered: PlanAnswer[];
+  /** Plans that could not be told or refused (ended meanwhile, an order on its way): why. */
+  refused: PlanRefusal[];
 }
 
-async function signalEach(workflowIds: string[], send: (workflowId: string) => Promise<void>): Promise<Signalled> {
-  const result: Signalled = { signalled: [], failed: [] };
-  for (const workflowId of workflowIds) {
+function planIdOf(workflowId: string): string {
+  return workflowId.replace(/^plan-/, '');
+}
+
+/**
+ * Pause, halt or resume a symbol or all trading: durable in the store first (answered, never "sent, fate
+ * unknown"), then every running plan of the scope is told.
+ */
+export async function setScopeTrading(ctx: OperatorContext, scope: typeof GLOBAL_SCOPE | Uppercase<string>, state: TradingMode, why: string): Promise<ScopeChange> {
+  const request: TradingStateRequest = { scope, state, who: ctx.who, why };
+  const verb = state === 'paused' ? 'pause' : state === 'halted' ? 'halt' : 'resume';
+  const what = scope === GLOBAL_SCOPE ? `the global ${verb}` : `the ${verb} of ${scope}`;
+  const change = await runOperatorWorkflow<TradingStateResult>(ctx, {
+    type: TRADING_STATE_WORKFLOW_TYPE,
+    workflowId: `trading-${state}-${scope}-${Date.now()}`,
+    summary: `Trading ${state} (${scope}) by ${ctx.who}: ${why}`,
+    what,
+    args: [request],
+  });
+  const plans = await runningPlans(ctx.client, scope === GLOBAL_SCOPE ? undefined : scope);
+  const result: ScopeChange = { change, signalled: [], answered: [], refused: [] };
+  for (const { workflowId } of plans) {
+    const planId = planIdOf(workflowId);
     try {
-      await send(workflowId);
-      result.signalled.push(workflowId);
+      if (state === 'halted') {
+        result.answered.push({ planId, answer: await commandPlan(ctx, planId, 'halt', why, scope) });
+        continue;
+      }
+      await ctx.client.workflow.getHandle(workflowId).signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: signalScopeOf(scope), who: ctx.who, why });
+      result.signalled.push(planId);
     } catch (err) {
-      result.failed.push({ workflowId, error: err instanceof Error ? err.message : String(err) });
+      result.refused.push({ planId, reason: err instanceof Error ? err.message : String(err) });
     }
   }
   return result;
 }
 
-export interface TradingChange extends Signalled {
-  change: TradingStateResult;
-}
-
-/** Global pause/resume: durable in the store first, then every running plan is told. */
-export async function setGlobalTrading(ctx: OperatorContext, state: 'paused' | 'running', why: string): Promise<TradingChange> {
-  const request: TradingStateRequest = { scope: GLOBAL_SCOPE, state, who: ctx.who, why };
-  const change = await runOperatorWorkflow<TradingStateResult>(ctx, { type: TRADING_STATE_WORKFLOW_TYPE, workflowId: `trading-${state}-global-${Date.now()}`, summary: `Trading ${state} (global) by ${ctx.who}: ${why}`, what: `the global ${state === 'paused' ? 'pause' : 'resume'}`, args: [request] });
-  const signal = state === 'paused' ? pauseSignal : resumeSignal;
-  const plans = await runningPlans(ctx.client);
-  const told = await signalEach(plans.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(signal, { scope: signalScopeOf(GLOBAL_SCOPE), who: ctx.who, why }));
-  return { change, ...told };
-}
-
-export interface ReconcileOutcome extends Signalled {
-  /** Plans awaiting a reconcile that the signal reached (the same as `signalled`). */
-  waiting: string[];
+export interface ReconcileOutcome {
+  /** Plans awaiting a reconcile that took it, each with the ledger before and after. */
+  answered: PlanAnswer[];
+  /** Plans that were awaiting one when looked up but refused it (answered meanwhile, ended): why. */
+  refused: PlanRefusal[];
+  /** The direct sync, when no plan took the reconcile. */
   sync: LedgerSyncResult | null;
 }
 
 /**
- * A reconcile answers the denials waiting for it, no more: only the plans of the symbol whose PermitStage is
- * awaiting_reconcile at this moment are signalled (a plan that is not waiting, or no longer by the time the
- * signal arrives, records it as not applied and drops it). When none is waiting, the ledger sync runs
- * directly, durably and recorded.
+ * A reconcile answers the denials waiting for it, no more: each plan of the symbol awaiting a reconcile
+ * (PermitStage awaiting_reconcile) is sent one and answers with the ledger it synced. When none takes it,
+ * the ledger sync runs directly, durably and recorded.
  */
 export async function reconcileSymbol(ctx: OperatorContext, symbol: string, why: string): Promise<ReconcileOutcome> {
   const waiting = await runningPlans(ctx.client, symbol, 'awaiting_reconcile');
-  const told = await signalEach(waiting.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(reconcileSignal, { who: ctx.who, why }));
-  if (told.signalled.length > 0) return { ...told, waiting: told.signalled, sync: null };
+  const outcome: ReconcileOutcome = { answered: [], refused: [], sync: null };
+  for (const { workflowId } of waiting) {
+    const planId = planIdOf(workflowId);
+    try {
+      outcome.answered.push({ planId, answer: await commandPlan(ctx, planId, 'reconcile', why) });
+    } catch (err) {
+      outcome.refused.push({ planId, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  if (outcome.answered.length > 0) return outcome;
   const input: ReconcileWorkflowInput = { symbol, who: ctx.who, why, requestedAt: Date.now() };
-  const sync = await runOperatorWorkflow<LedgerSyncResult>(ctx, { type: RECONCILE_WORKFLOW_TYPE, workflowId: `reconcile-${symbol}-${Date.now()}`, summary: `Reconcile ${symbol} by ${ctx.who}: ${why}`, what: `the reconcile of ${symbol}`, args: [input] });
-  if (!sync.resumed) return { ...told, waiting: [], sync };
+  outcome.sync = await runOperatorWorkflow<LedgerSyncResult>(ctx, { type: RECONCILE_WORKFLOW_TYPE, workflowId: `reconcile-${symbol}-${Date.now()}`, summary: `Reconcile ${symbol} by ${ctx.who}: ${why}`, what: `the reconcile of ${symbol}`, args: [input] });
+  if (!outcome.sync.resumed) return outcome;
   // The sync lifted the drift sweep's pause of the symbol: the plans it held go on now, not at their next poll.
-  const held = await runningPlans(ctx.client, symbol);
-  const resumed = await signalEach(held.map((p) => p.workflowId), (id) => ctx.client.workflow.getHandle(id).signal(resumeSignal, { scope: signalScopeOf(symbol as Uppercase<string>), who: ctx.who, why }));
-  return { ...told, failed: [...told.failed, ...resumed.failed], waiting: [], sync };
+  for (const { workflowId } of await runningPlans(ctx.client, symbol)) {
+    await ctx.client.workflow.getHandle(workflowId).signal(resumeSignal, { scope: signalScopeOf(symbol as Uppercase<string>), who: ctx.who, why }).catch(() => undefined);
+  }
+  return outcome;
+}
+
+/** Every scope's trading state (global, symbols, plans) with who set it, why and since when; read by a worker. */
+export function tradingStates(ctx: OperatorContext): Promise<TradingScopeState[]> {
+  return runOperatorWorkflow<TradingScopeState[]>(ctx, { type: TRADING_STATES_WORKFLOW_TYPE, workflowId: `trading-states-${Date.now()}`, summary: 'Trading states (read the store)', what: 'the trading states', args: [] });
 }

@@ -95,6 +95,8 @@ function failureMessage(failure: { message?: string | null; cause?: { message?: 
 export function traceRows(history: History): TimelineRow[] {
   const rows: TimelineRow[] = [];
   const scheduled = new Map<string, Scheduled>();
+  /** Accepted Updates by event id: their completions name them. */
+  const updates = new Map<string, string>();
   const push = (event: HistoryEvent, row: Omit<TimelineRow, 'time'>) => rows.push({ time: clock(eventTimeMs(event)), ...row });
   for (const event of history.events ?? []) {
     const id = String(event.eventId);
@@ -128,6 +130,17 @@ export function traceRows(history: History): TimelineRow[] {
         continue;
       }
       push(event, { layer: 'Operator', action: `${a.signalName}${input?.scope ? ` (${input.scope})` : ''} by ${input?.who ?? '?'}: ${input?.why ?? ''}`, result: 'SIGNAL', ttl: '-' });
+    } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
+      const request = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input;
+      const input = decode<{ who?: string; why?: string; scope?: string }>(request?.args);
+      updates.set(String(event.eventId), request?.name ?? 'update');
+      push(event, { layer: 'Operator', action: `${request?.name ?? 'update'}${input?.scope ? ` (${input.scope})` : ''} by ${input?.who ?? '?'}: ${input?.why ?? ''}`, result: 'COMMAND', ttl: '-' });
+    } else if (event.workflowExecutionUpdateCompletedEventAttributes) {
+      const a = event.workflowExecutionUpdateCompletedEventAttributes;
+      const name = updates.get(String(a.acceptedEventId)) ?? 'update';
+      const answer = decode<{ done?: string; detail?: string }>(a.outcome?.success);
+      if (answer?.done) push(event, { layer: 'Operator', action: `${name} answered: ${answer.detail ?? ''}`, result: answer.done.toUpperCase(), ttl: '-' });
+      else push(event, { layer: 'Operator', action: `${name} failed: ${failureMessage(a.outcome?.failure)}`, result: 'FAILED', ttl: '-' });
     } else if (event.workflowExecutionCompletedEventAttributes) {
       const state = decode<ChainState>(event.workflowExecutionCompletedEventAttributes.result);
       const outcome = state?.events.filter((e) => e.kind === 'outcome').at(-1);

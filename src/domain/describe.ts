@@ -8,6 +8,7 @@ function clock(iso: string): string {
 
 /** What each governor refusal means, in the operator's words. */
 const GOVERNOR_DENIALS: Record<GovernorDenial, string> = {
+  trading_halted: 'trading is halted; no new order goes out until a resume',
   trading_paused: 'trading is paused; the plan waits for a resume and asks again',
   no_position: 'there is no open position to close',
   qty_below_min: "the quantity to close is below the market's minimum",

@@ -10,6 +10,8 @@ export const FailureTypes = {
   permitExpired: 'PermitExpired',
   /** Trading was paused when the order was about to be sent: nothing was sent. */
   tradingPaused: 'TradingPaused',
+  /** Trading was halted when the order was about to be sent: nothing was sent, the plan ends DENIED. */
+  tradingHalted: 'TradingHalted',
   /**
    * An earlier order attempt of the plan may still execute or be found: nothing may be sent until it is
    * settled (its window has passed and a lookup found nothing, or the lookup found the order).
@@ -28,6 +30,7 @@ export const NON_RETRYABLE_ORDER_FAILURES = [
   FailureTypes.exchangeRejected,
   FailureTypes.permitExpired,
   FailureTypes.tradingPaused,
+  FailureTypes.tradingHalted,
   FailureTypes.orderUnsettled,
   FailureTypes.clockSkew,
 ];

@@ -14,6 +14,7 @@ export const DEFAULT_TTL_SECONDS = 15;
 export const DEFAULT_TOLERANCE = '0.001';
 
 export type GovernorDenial =
+  | 'trading_halted'
   | 'trading_paused'
   | 'no_position'
   | 'qty_below_min'
@@ -94,6 +95,8 @@ export interface GovernorInput {
   inFlight?: InFlightAmount[];
   market: MarketLimits | null;
   pausedScope: string | null;
+  /** Trading halted globally, for the symbol or for the plan (denied before any pause holds it; absent: not halted). */
+  haltedScope?: string | null;
   /** The workflow run that already owns this plan id, when it is not this run: the plan ran before. */
   claimedByOtherRun?: string | null;
   maxOrderNotional: string | null;
@@ -120,6 +123,7 @@ function governorDenial(input: GovernorInput, qty: string, notional: string): Go
   // Intake (parsePlan) already refuses such a plan; this is the second line of defence, at decision time.
   if (secondsInTheFuture(input.plan.timestamp, input.now, input.maxFutureSkewSeconds ?? PLAN_MAX_FUTURE_SKEW_SECONDS) !== null) return 'plan_from_future';
   if (input.maxPlanAgeSeconds !== null && input.now - input.plan.timestamp * 1000 > input.maxPlanAgeSeconds * 1000) return 'plan_too_old';
+  if ((input.haltedScope ?? null) !== null) return 'trading_halted';
   if (input.pausedScope !== null) return 'trading_paused';
   if (dec(input.positionAmount).isZero()) return 'no_position';
   if (dec(qty).lt(input.market.minQty)) return 'qty_below_min';

@@ -262,10 +262,21 @@ CREATE TABLE drift_sweeps (
 CREATE INDEX drift_sweeps_started ON drift_sweeps (started_at);
 `;
 
+// A scope may be halted (new plans denied at once, running ones end before their order), besides paused.
+const haltedTrading = `
+ALTER TABLE trading_state DROP CONSTRAINT trading_state_state_check;
+ALTER TABLE trading_state ADD CONSTRAINT trading_state_state_check CHECK (state IN ('running', 'paused', 'halted'));
+ALTER TABLE trading_state_changes DROP CONSTRAINT trading_state_changes_previous_state_check;
+ALTER TABLE trading_state_changes ADD CONSTRAINT trading_state_changes_previous_state_check CHECK (previous_state IN ('running', 'paused', 'halted'));
+ALTER TABLE trading_state_changes DROP CONSTRAINT trading_state_changes_state_check;
+ALTER TABLE trading_state_changes ADD CONSTRAINT trading_state_changes_state_check CHECK (state IN ('running', 'paused', 'halted'));
+`;
+
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'ledger, permit log, trading state', sql: journalGuard + ledger + permits + tradingState },
   { version: 2, name: 'plan claims, order attempts', sql: planClaims + orderAttempts },
   { version: 3, name: 'fills booked by cumulative executed quantity', sql: cumulativeFills },
   { version: 4, name: 'ledger adjustments record the denial they answer', sql: adjustmentAnswers },
   { version: 5, name: 'symbol turns, final orders, fenced ledger syncs, drift findings', sql: symbolTurns + fencedSyncs + driftFindings },
+  { version: 6, name: 'trading may be halted', sql: haltedTrading },
 ];

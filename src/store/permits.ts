@@ -63,7 +63,10 @@ export async function recordPermit(db: Db, input: PermitRecord): Promise<PermitR
   return toPermit(row);
 }
 
-const PAUSED = `EXISTS (SELECT 1 FROM trading_state t WHERE t.state = 'paused' AND t.scope IN ('global', permits.symbol, 'plan:' || permits.plan_id))`;
+const HELD = (states: string) => `EXISTS (SELECT 1 FROM trading_state t WHERE t.state IN (${states}) AND t.scope IN ('global', permits.symbol, 'plan:' || permits.plan_id))`;
+/** Trading paused or halted globally, for the permit's symbol or for its plan. */
+const PAUSED = HELD(`'paused', 'halted'`);
+const HALTED = HELD(`'halted'`);
 
 /** One atomic UPDATE decides; the follow-up read only explains a refusal. */
 export async function consumePermit(db: Queryable, permitId: string, now: Date): Promise<ConsumeResult> {
@@ -90,9 +93,9 @@ export async function consumePermit(db: Queryable, permitId: string, now: Date):
  * null when it can; consumption is the caller's business (an attempt may re-use its plan's permits).
  */
 export async function whyNotUsable(db: Queryable, permitId: string, now: Date): Promise<Exclude<ConsumeResult, 'consumed' | 'already_consumed'> | null> {
-  const row = await queryOne<{ granted: boolean; revoked: boolean; expired: boolean; paused: boolean }>(
+  const row = await queryOne<{ granted: boolean; revoked: boolean; expired: boolean; paused: boolean; halted: boolean }>(
     db,
-    `SELECT granted, revoked_at IS NOT NULL AS revoked, expires_at <= $2::timestamptz AS expired, ${PAUSED} AS paused
+    `SELECT granted, revoked_at IS NOT NULL AS revoked, expires_at <= $2::timestamptz AS expired, ${PAUSED} AS paused, ${HALTED} AS halted
      FROM permits WHERE permit_id = $1`,
     [permitId, now.toISOString()],
   );
@@ -100,6 +103,7 @@ export async function whyNotUsable(db: Queryable, permitId: string, now: Date): 
   if (!row.granted) return 'not_granted';
   if (row.revoked) return 'revoked';
   if (row.expired) return 'expired';
+  if (row.halted) return 'trading_halted';
   if (row.paused) return 'trading_paused';
   return null;
 }

@@ -68,6 +68,7 @@ function storeOn(db: Db): Store {
     recordDriftSweep: (s) => drift.recordDriftSweep(db, s),
     driftSweeps: (limit) => drift.driftSweeps(db, limit),
     tradingState: () => trading.tradingState(db),
+    tradingStates: () => trading.tradingStates(db),
     isTradingPaused: (symbol, planId) => trading.isTradingPaused(db, symbol, planId),
     setTradingState: (c) => trading.setTradingState(db, c),
     pauseIfRunning: (c) => trading.pauseIfRunning(db, c),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { queryExactlyOne, queryOne, type Db, type Queryable } from './db.js';
-import type { PauseStatus, TradingMode, TradingState, TradingStateChange, TradingStateChangeInput } from './types.js';
+import type { PauseStatus, TradingMode, TradingScopeState, TradingState, TradingStateChange, TradingStateChangeInput } from './types.js';
 import { PLAN_PAUSE_SCOPE_PATTERN } from '../domain/plan.js';
 import { GLOBAL_SCOPE as GLOBAL, isPlanScope, planIdOfScope, planScope } from '../domain/trading-scope.js';
 import { parseInput, planId, symbol, text } from './validation.js';
@@ -9,7 +9,7 @@ import { toIso } from './values.js';
 // Symbols are upper-case (BTCUSDT) and plan scopes start with "plan:", so the scopes never collide.
 const planScopeSchema = z.string().regex(PLAN_PAUSE_SCOPE_PATTERN, 'must be plan:<plan_id>');
 const scope = z.union([z.literal(GLOBAL), symbol, planScopeSchema], { error: 'must be "global", a symbol like BTCUSDT or plan:<plan_id>' });
-const mode = z.enum(['running', 'paused']);
+const mode = z.enum(['running', 'paused', 'halted']);
 const changeSchema = z.object({ scope, state: mode, who: text, why: text });
 
 export async function tradingState(db: Db): Promise<TradingState> {
@@ -26,13 +26,20 @@ export async function tradingState(db: Db): Promise<TradingState> {
 /** Paused globally, for the symbol, or (given a plan id) for that plan; the widest scope is reported. */
 export async function isTradingPaused(db: Db, sym: string, plan?: string): Promise<PauseStatus> {
   parseInput('isTradingPaused', z.object({ symbol, plan: planId.optional() }), { symbol: sym, plan });
-  const rows = await db.query<{ scope: string; reason: string | null }>(
-    `SELECT scope, reason FROM trading_state WHERE scope IN ($1, $2, $3) AND state = 'paused'
-     ORDER BY CASE scope WHEN $1 THEN 0 WHEN $2 THEN 1 ELSE 2 END`,
+  const rows = await db.query<{ scope: string; state: TradingMode; reason: string | null }>(
+    `SELECT scope, state, reason FROM trading_state WHERE scope IN ($1, $2, $3) AND state IN ('paused', 'halted')
+     ORDER BY CASE state WHEN 'halted' THEN 0 ELSE 1 END, CASE scope WHEN $1 THEN 0 WHEN $2 THEN 1 ELSE 2 END`,
     [GLOBAL, sym, plan === undefined ? GLOBAL : planScope(plan)],
   );
   const first = rows[0];
-  return first ? { paused: true, scope: first.scope, reason: first.reason } : { paused: false, scope: null, reason: null };
+  return first ? { paused: true, halted: first.state === 'halted', scope: first.scope, reason: first.reason } : { paused: false, halted: false, scope: null, reason: null };
+}
+
+export async function tradingStates(db: Db): Promise<TradingScopeState[]> {
+  const rows = await db.query<{ scope: string; state: TradingMode; reason: string | null; changed_by: string | null; changed_at: Date }>(
+    'SELECT scope, state, reason, changed_by, changed_at FROM trading_state ORDER BY scope',
+  );
+  return rows.map((r) => ({ scope: r.scope, state: r.state, who: r.changed_by, why: r.reason, since: toIso(r.changed_at) }));
 }
 
 export async function setTradingState(db: Db, input: TradingStateChangeInput): Promise<TradingStateChange> {
@@ -49,7 +56,7 @@ export async function pauseIfRunning(db: Db, input: Omit<TradingStateChangeInput
   return db.transaction(async (tx) => {
     await tx.query(`INSERT INTO trading_state (scope, state, changed_at) VALUES ($1, 'running', ${NOW_MS}) ON CONFLICT (scope) DO NOTHING`, [c.scope]);
     const current = await queryExactlyOne<{ state: TradingMode }>(tx, 'SELECT state FROM trading_state WHERE scope = $1 FOR UPDATE', [c.scope]);
-    if (current.state === 'paused') return null;
+    if (current.state !== 'running') return null;
     return setTradingStateIn(tx, c);
   });
 }

@@ -1,8 +1,9 @@
 import type { AnsweredDenial } from '../domain/chain.js';
 export type Side = 'BUY' | 'SELL';
-export type TradingMode = 'running' | 'paused';
+/** running (ACTIVE), paused (plans hold before their order), halted (plans are denied before their order). */
+export type TradingMode = 'running' | 'paused' | 'halted';
 export type PermitLayer = 'governor' | 'p33';
-export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found' | 'trading_paused' | 'revoked';
+export type ConsumeResult = 'consumed' | 'already_consumed' | 'expired' | 'not_granted' | 'not_found' | 'trading_paused' | 'trading_halted' | 'revoked';
 
 /**
  * What an exchange order has executed so far, to be booked. Decimals are strings, normalized ("0.016",
@@ -201,8 +202,19 @@ export interface TradingState {
   plans: Record<string, TradingMode>;
 }
 
+export interface TradingScopeState {
+  scope: string;
+  state: TradingMode;
+  who: string | null;
+  why: string | null;
+  since: string;
+}
+
 export interface PauseStatus {
+  /** Trading is not running for the plan: paused or halted. */
   paused: boolean;
+  /** It is halted (reported before any pause): the plan is to be denied, not held. */
+  halted: boolean;
   /** 'global', the symbol, `plan:<plan_id>`, or null when running. */
   scope: 'global' | string | null;
   reason: string | null;
@@ -303,6 +315,8 @@ export interface Store {
   driftSweeps(limit?: number): Promise<DriftSweepRecord[]>;
 
   tradingState(): Promise<TradingState>;
+  /** Every scope's current state, with who set it, why and since when (`permitctl state`). */
+  tradingStates(): Promise<TradingScopeState[]>;
   /** Paused globally, for the symbol, or for the plan when `planId` is given. */
   isTradingPaused(symbol: string, planId?: string): Promise<PauseStatus>;
   setTradingState(c: TradingStateChangeInput): Promise<TradingStateChange>;

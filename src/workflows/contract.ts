@@ -2,7 +2,7 @@
 // workflow ids and their inverse, type names, signals, queries, search attributes, input and state types,
 // the way reference-app-orders-go's app/order/api.go holds an order's.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChainPolicy } from '../domain/chain-policy.js';
 import type { ChainStage, ChainState, OperatorAction } from '../domain/chain.js';
 import type { Plan } from '../domain/plan.js';
@@ -18,6 +18,7 @@ export const DRIFT_REPORT_WORKFLOW_TYPE = 'driftReportWorkflow';
 /** Reads of the permanent record (`permitctl ledger`, `permitctl audit`) by a worker, the one that holds the store. */
 export const LEDGER_JOURNAL_WORKFLOW_TYPE = 'ledgerJournalWorkflow';
 export const PLAN_RECORD_WORKFLOW_TYPE = 'planRecordWorkflow';
+export const TRADING_STATES_WORKFLOW_TYPE = 'tradingStatesWorkflow';
 /** The Temporal Schedule that starts the drift sweep every DRIFT_SWEEP_SECONDS (`permitctl drift-schedule`, `up`). */
 export const DRIFT_SCHEDULE_ID = 'permit-chain-drift-sweep';
 
@@ -33,7 +34,33 @@ export interface PauseSignal extends OperatorAction {
 export const pauseSignal = defineSignal<[PauseSignal]>('pause');
 export const resumeSignal = defineSignal<[PauseSignal]>('resume');
 export const reconcileSignal = defineSignal<[OperatorAction]>('reconcile');
+/** Halts the plan (or tells it its symbol or all trading is halted): it ends DENIED trading_halted before its order. */
+export const haltSignal = defineSignal<[PauseSignal]>('halt');
 export const chainStateQuery = defineQuery<ChainState>('chainState');
+
+/**
+ * Operator commands as Workflow Updates: each is validated against the plan's state (a refusal says why and
+ * leaves its history untouched), recorded with who and why, and answered with what the plan did. The same
+ * commands also arrive as signals (pause, resume, reconcile, halt), validated and recorded the same way.
+ */
+export interface CommandAnswer {
+  /** What the plan did: held, released, synced, cancelled, denied; too_late: its order reached the exchange first. */
+  done: 'held' | 'released' | 'synced' | 'cancelled' | 'denied' | 'too_late';
+  detail: string;
+  /** The plan's stage when it answered. */
+  stage: ChainStage;
+}
+
+/** `scope`: why the plan halts (its own, its symbol's or all trading), in the one vocabulary. */
+export interface HaltCommand extends OperatorAction {
+  scope: string;
+}
+
+export const pauseUpdate = defineUpdate<CommandAnswer, [OperatorAction]>('pausePlan');
+export const resumeUpdate = defineUpdate<CommandAnswer, [OperatorAction]>('resumePlan');
+export const reconcileUpdate = defineUpdate<CommandAnswer, [OperatorAction]>('reconcilePlan');
+export const cancelUpdate = defineUpdate<CommandAnswer, [OperatorAction]>('cancelPlan');
+export const haltUpdate = defineUpdate<CommandAnswer, [HaltCommand]>('haltPlan');
 
 /** From the plan that released its symbol's turn to the plan that holds it now: look again. */
 export interface TurnSignal {

@@ -58,6 +58,47 @@ export class OperatorInbox {
     return this.#reconcileRequests.splice(0)[0]!;
   }
 
+  /** Why a reconcile does not fit now, or null: it answers the position-check denial the plan waits on. */
+  reconcileRefusal(): string | null {
+    const denial = this.awaitingReconcileFor;
+    if (denial !== null && this.#reconcileRequests.length === 0) return null;
+    // During the answering sync the stage still reads awaiting_reconcile, but the denial is spoken for.
+    const stage = this.chain.state.stage;
+    const answered = denial !== null || stage === 'awaiting_reconcile';
+    return answered ? 'its denial is already answered by an earlier reconcile' : `the plan is not awaiting a reconcile (stage ${stage})`;
+  }
+
+  /**
+   * A reconcile that fits (reconcileRefusal is null): it will answer the denial the plan waits on. Plans
+   * predating RECONCILE_ANSWERS_DENIAL keep it, answering no denial in particular.
+   */
+  requestReconcile({ who, why }: OperatorAction): void {
+    const denial = this.awaitingReconcileFor;
+    if (denial === null) {
+      this.#reconcileRequests.push({ who, why, answers: null });
+      return;
+    }
+    const { exchange_amt, ledger_amt, diff, tolerance } = denial.context;
+    this.#reconcileRequests.push({ who, why, answers: { permit_id: denial.permit_id, exchange_amt, ledger_amt, diff, tolerance } });
+  }
+
+  /** Why a resume of the plan's own pause does not fit now, or null. */
+  resumeRefusal(): string | null {
+    if (this.ownPause) return null;
+    const shared = [...this.pauses.keys()];
+    return `the plan is not paused by its own pause (stage ${this.chain.state.stage})${shared.length > 0 ? `; it is held by ${shared.join(', ')}: resume that scope` : ''}`;
+  }
+
+  /** The plan's own pause (a Workflow Update): it holds before its order step until its own resume. */
+  pauseOwn(by: OperatorAction): void {
+    this.pauses.set(this.#ownScope, by);
+  }
+
+  resumeOwn(): void {
+    this.pauses.delete(this.#ownScope);
+    this.resumes += 1;
+  }
+
   private paused(wireScope: string, by: OperatorAction): void {
     const scope = scopeOfSignal(wireScope, this.chain.state.plan_id);
     this.pauses.set(scope, by);
@@ -66,10 +107,13 @@ export class OperatorInbox {
 
   private resumed(wireScope: string, by: OperatorAction): void {
     const scope = scopeOfSignal(wireScope, this.chain.state.plan_id);
+    // A resume that lifts nothing still wakes a held plan to read the store again (as it always did).
+    const lifts = scope === GLOBAL_SCOPE ? [...this.pauses.keys()].some((s) => s !== this.#ownScope) : this.pauses.has(scope);
     if (scope === GLOBAL_SCOPE) this.liftSharedPauses();
     else this.pauses.delete(scope);
     this.resumes += 1;
     this.chain.event('signal_resume', `Resumed (${scope}) by ${by.who}: ${by.why}`, { scope, ...by });
+    if (!lifts) this.chain.event('resume_not_applied', `Resume (${scope}) by ${by.who} lifted no pause the plan was told of (stage ${this.chain.state.stage}); it re-reads the trading state if held`, { scope, ...by });
   }
 
   private reconcileAsked({ who, why }: OperatorAction): void {
@@ -78,16 +122,11 @@ export class OperatorInbox {
       this.#reconcileRequests.push({ who, why, answers: null });
       return;
     }
-    const denial = this.awaitingReconcileFor;
-    if (denial === null || this.#reconcileRequests.length > 0) {
-      // During the answering sync the stage still reads awaiting_reconcile, but the denial is spoken for.
-      const stage = this.chain.state.stage;
-      const answered = denial !== null || stage === 'awaiting_reconcile';
-      const reason = answered ? 'its denial is already answered by an earlier reconcile' : `the plan is not awaiting a reconcile (stage ${stage})`;
-      this.chain.event('reconcile_not_applied', `Reconcile by ${who} not applied: ${reason}; the ledger is unchanged`, { who, why, stage, reason });
+    const refusal = this.reconcileRefusal();
+    if (refusal !== null) {
+      this.chain.event('reconcile_not_applied', `Reconcile by ${who} not applied: ${refusal}; the ledger is unchanged`, { who, why, stage: this.chain.state.stage, reason: refusal });
       return;
     }
-    const { exchange_amt, ledger_amt, diff, tolerance } = denial.context;
-    this.#reconcileRequests.push({ who, why, answers: { permit_id: denial.permit_id, exchange_amt, ledger_amt, diff, tolerance } });
+    this.requestReconcile({ who, why });
   }
 }

@@ -2,7 +2,7 @@
 // is durable, retried, recorded with who/why in the store and visible in the Web UI.
 import type { ActivityOptions } from '@temporalio/common';
 import { ApplicationFailure, metricMeter, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import type { DriftReport, DriftReportRequest, DriftSweepResult, LedgerJournal, LedgerJournalRequest, LedgerSyncResult, PlanActivities, PlanRecord, TradingStateRequest, TradingStateResult } from '../activities/contract.js';
+import type { DriftReport, DriftReportRequest, DriftSweepResult, LedgerJournal, LedgerJournalRequest, LedgerSyncResult, PlanActivities, PlanRecord, TradingScopeState, TradingStateRequest, TradingStateResult } from '../activities/contract.js';
 import type { ReconcileWorkflowInput } from './contract.js';
 import { WORKFLOW_METRICS } from './metric-names.js';
 
@@ -10,7 +10,7 @@ const operatorOptions: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 20 },
 };
-const { syncLedger, setTradingState, sweepDrift, driftReport, ledgerJournal, planRecord } = proxyActivities<PlanActivities>(operatorOptions);
+const { syncLedger, setTradingState, sweepDrift, driftReport, ledgerJournal, planRecord, tradingStates } = proxyActivities<PlanActivities>(operatorOptions);
 
 /** `permitctl reconcile SYMBOL` with no plan waiting: the ledger sync still runs and is recorded. */
 export async function reconcileSymbolWorkflow(input: ReconcileWorkflowInput): Promise<LedgerSyncResult> {
@@ -81,4 +81,9 @@ export async function ledgerJournalWorkflow(request: LedgerJournalRequest): Prom
 /** `permitctl audit PLAN_ID`: everything the store holds of the plan, read by a worker. */
 export async function planRecordWorkflow(request: { planId: string }): Promise<PlanRecord> {
   return planRecord.executeWithOptions({ ...operatorOptions, summary: `Record of plan ${request.planId} (read the store)` }, [request]);
+}
+
+/** `permitctl state`: every scope's trading state, read by a worker. */
+export async function tradingStatesWorkflow(): Promise<TradingScopeState[]> {
+  return tradingStates.executeWithOptions({ ...operatorOptions, summary: 'Trading states (read the store)' }, []);
 }

@@ -9,7 +9,9 @@ export type OrderAttempt =
   /** The permits ran out first, or every attempt is known not to have executed. */
   | { kind: 'expired' }
   /** Trading was paused as the order was about to leave: nothing was sent. */
-  | { kind: 'paused' };
+  | { kind: 'paused' }
+  /** Trading was halted as the order was about to leave: nothing was sent, the plan is denied. */
+  | { kind: 'halted' };
 
 /** domain/order-protocol's FINAL_ORDER_STATUSES: the bundle takes only a few import-free modules from domain (test/workflows/bundle.test.ts). */
 export const FINAL_ORDER_STATUSES = ['FILLED', 'CANCELED', 'EXPIRED', 'REJECTED'];

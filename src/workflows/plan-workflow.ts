@@ -15,7 +15,7 @@ import {
   sleep,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { BookedFill, PlacedOrder, PlanActivities } from '../activities/contract.js';
+import type { BookedFill, LedgerSyncResult, PlacedOrder, PlanActivities } from '../activities/contract.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
 import type { ChainState } from '../domain/chain.js';
 import { compareDecimals, maxDecimal, sameDecimal, type RecordedDecimal } from '../domain/decimal-order.js';
@@ -27,6 +27,7 @@ import { clientOrderIdForPlan } from '../domain/plan-ids.js';
 import { ChainRecorder } from './chain-recorder.js';
 import { chainStateQuery, type PlanWorkflowInput } from './contract.js';
 import { bookWhenFinal, lookUpAfterUnclearStep } from './legacy-steps.js';
+import { registerOperatorCommands, type Ending, type PlanControl } from './operator-commands.js';
 import { OperatorInbox, type ReconcileRequest } from './operator-inbox.js';
 import { FINAL_ORDER_STATUSES, MAX_ORDER_FOLLOW_UP_MS, ORDER_FOLLOW_UP_MS, type OrderAttempt } from './order-attempt.js';
 import * as Patches from './patches.js';
@@ -56,6 +57,9 @@ interface PermitPair {
  */
 type Hold = { by: 'signal' } | { by: 'store'; resumesSeen: number };
 
+/** How a wait for a resume ended: trading runs again, or the store says it is halted (the plan is denied). */
+type HoldEnd = { resumed: true } | { resumed: false; scope: string | null; reason: string | null };
+
 /** How far a plan's order is booked: cumulative quantity, the ledger after, and whether its final state is recorded. */
 interface BookingProgress {
   bookedQty: RecordedDecimal;
@@ -63,14 +67,20 @@ interface BookingProgress {
   finalRecorded: boolean;
 }
 
-class PlanChain {
-  private readonly plan: Plan;
+class PlanChain implements PlanControl {
+  readonly plan: Plan;
   private readonly policy: ChainPolicy;
-  private readonly chain: ChainRecorder;
+  readonly chain: ChainRecorder;
   private readonly turn: SymbolTurnKeeper;
-  private readonly operator: OperatorInbox;
+  readonly inbox: OperatorInbox;
   /** patches.RECONCILE_ANSWERS_DENIAL, decided before any signal is handled. */
-  private readonly reconcileAnswersDenial: boolean;
+  readonly reconcileAnswersDenial: boolean;
+  /** The permit rounds run in this scope: a cancel or halt by an operator cancels it (never the order step). */
+  readonly #chainScope = new CancellationScope();
+  #ending: Ending | null = null;
+  #orderStepUnderway = false;
+  #orderPlaced = false;
+  readonly #syncs: LedgerSyncResult[] = [];
   /** patches.SYMBOL_TURNS, decided once at the start of the chain. */
   private turnsOn = false;
   private acquisitions = 0;
@@ -86,7 +96,29 @@ class PlanChain {
     this.reconcileAnswersDenial = patched(Patches.RECONCILE_ANSWERS_DENIAL);
     this.turn = new SymbolTurnKeeper(input.plan, this.chain, localDurableActivities, durableOptions, input.policy.turnCheckSeconds ?? DEFAULT_TURN_CHECK_SECONDS);
     setHandler(chainStateQuery, () => this.chain.state);
-    this.operator = new OperatorInbox(this.chain, this.reconcileAnswersDenial);
+    this.inbox = new OperatorInbox(this.chain, this.reconcileAnswersDenial);
+    registerOperatorCommands(this);
+  }
+
+  get orderStepUnderway(): boolean {
+    return this.#orderStepUnderway;
+  }
+
+  get orderPlaced(): boolean {
+    return this.#orderPlaced;
+  }
+
+  get ending(): Ending | null {
+    return this.#ending;
+  }
+
+  get syncs(): readonly LedgerSyncResult[] {
+    return this.#syncs;
+  }
+
+  end(ending: Ending): void {
+    this.#ending = ending;
+    this.#chainScope.cancel();
   }
 
   async run(): Promise<ChainState> {
@@ -99,14 +131,16 @@ class PlanChain {
   /** The chain's outcome, never "unknown": a cancel or a permit step that gave up ends it with a named reason. */
   private async outcome(): Promise<ChainState> {
     try {
-      const result = await this.runChain();
+      const result = await this.#chainScope.run(() => this.runChain());
       // A cancel that arrived during the order step must not undo the outcome the chain reached.
       if (!allHandlersFinished()) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
       return result;
     } catch (err) {
       if (this.chain.state.state !== 'RUNNING') return this.chain.state; // already decided; never overwrite an outcome
       if (isCancellation(err)) {
-        return CancellationScope.nonCancellable(async () => this.chain.finish('CANCELLED', 'cancelled_by_operator', 'Cancelled by an operator before an order was sent'));
+        // Asked for by a command (cancel, halt), or Temporal's own cancellation of the workflow.
+        const ending = this.#ending ?? { outcome: 'CANCELLED', reason: 'cancelled_by_operator', summary: 'Cancelled by an operator before an order was sent' };
+        return CancellationScope.nonCancellable(async () => this.chain.finish(ending.outcome, ending.reason, ending.summary));
       }
       if (err instanceof ActivityFailure) {
         // Only permit checks and ledger syncs can give up (order steps look up and book until they succeed):
@@ -124,13 +158,18 @@ class PlanChain {
     let expiries = 0;
     let reconciles = 0;
     while (expiries < this.policy.maxPermitRounds) {
-      if (this.operator.anyPause) await this.waitForResume({ by: 'signal' });
-      const resumesBefore = this.operator.resumes;
+      if (this.inbox.anyPause) {
+        const held = await this.waitForResume({ by: 'signal' });
+        if (!held.resumed) return this.haltedWhileHeld(held);
+      }
+      const resumesBefore = this.inbox.resumes;
       if (this.turnsOn) await this.turn.take();
       const permits = await this.acquirePermits();
       const { governor, position } = permits;
       if (!governor.granted && governor.reason === 'trading_paused') {
-        await this.waitForResume({ by: 'store', resumesSeen: resumesBefore }); // a pause is not a failed attempt: the plan waits, then asks again
+        // A pause is not a failed attempt: the plan waits, then asks again.
+        const held = await this.waitForResume({ by: 'store', resumesSeen: resumesBefore });
+        if (!held.resumed) return this.haltedWhileHeld(held);
         continue;
       }
       if (!governor.granted) return this.chain.finish('DENIED', governor.reason, describeGovernor(governor));
@@ -142,24 +181,35 @@ class PlanChain {
         reconciles += 1;
         continue;
       }
-      if (this.operator.anyPause) {
-        await this.waitForResume({ by: 'signal' });
+      if (this.inbox.anyPause) {
+        const held = await this.waitForResume({ by: 'signal' });
+        if (!held.resumed) return this.haltedWhileHeld(held);
         this.chain.event('permits_released', 'Held by a pause: permits are acquired again after resume');
         continue;
       }
       // Once an order may reach the exchange, a cancel must not cut the chain before the fill is booked.
+      this.#orderStepUnderway = true;
       const attempt = await CancellationScope.nonCancellable(() => this.placeOrder(permits));
+      this.#orderPlaced = attempt.kind === 'placed';
+      this.#orderStepUnderway = false;
       if (attempt.kind === 'placed') return CancellationScope.nonCancellable(() => this.book(attempt.order));
+      if (attempt.kind === 'halted') return this.chain.finish('DENIED', 'trading_halted', `Trading was halted as the order was about to be sent; ${this.nothingExecuted()}`);
       if (attempt.kind === 'rejected') return this.chain.finish('FAILED', attempt.reason, `Exchange refused the order: ${attempt.reason}; ${this.nothingExecuted()}`);
       if (attempt.kind === 'paused') {
         this.chain.event('order_held', `Trading was paused as the order was about to be sent; ${this.nothingExecuted()}`);
-        await this.waitForResume({ by: 'store', resumesSeen: resumesBefore });
+        const held = await this.waitForResume({ by: 'store', resumesSeen: resumesBefore });
+        if (!held.resumed) return this.haltedWhileHeld(held);
         continue;
       }
       expiries += 1;
       this.chain.event('permits_expired', `Permits expired before an order executed (${expiries} of ${this.policy.maxPermitRounds}); ${this.nothingExecuted()}`);
     }
     return this.chain.finish('EXPIRED', 'permits_expired', `Permits expired ${this.policy.maxPermitRounds} times before an order executed; ${this.nothingExecuted()}`);
+  }
+
+  /** Trading was found halted while the plan was held: it ends DENIED, nothing of it on its way. */
+  private haltedWhileHeld(held: Extract<HoldEnd, { resumed: false }>): ChainState {
+    return this.chain.finish('DENIED', 'trading_halted', `Trading halted (${held.scope ?? 'global'}): ${held.reason ?? 'no reason given'}; ${this.nothingExecuted()}`);
   }
 
   /** Step 1: the governor's permit and the position check's, side by side (one round of the chain). */
@@ -191,14 +241,14 @@ class PlanChain {
     const until = new Date(Date.now() + wait * 1000).toISOString();
     this.chain.awaitOperator({ for: 'reconcile', until, command }, denial.reason);
     this.chain.stage('awaiting_reconcile', `${describePositionCheck(denial)}\n\nRun \`${command}\` before ${until} (within ${wait} s)`);
-    if (this.reconcileAnswersDenial) this.operator.awaitingReconcileFor = denial;
-    const asked = await condition(() => this.operator.hasReconcileRequest, `${wait}s`, {
+    if (this.reconcileAnswersDenial) this.inbox.awaitingReconcileFor = denial;
+    const asked = await condition(() => this.inbox.hasReconcileRequest, `${wait}s`, {
       summary: `${describePositionCheck(denial)} · awaiting reconcile (up to ${wait} s)`,
     });
-    this.operator.awaitingReconcileFor = null;
+    this.inbox.awaitingReconcileFor = null;
     this.chain.awaitOperator(null, null);
     if (!asked) return false;
-    await this.syncLedger(this.operator.takeReconcile(), reconcileNo);
+    await this.syncLedger(this.inbox.takeReconcile(), reconcileNo);
     return true;
   }
 
@@ -209,6 +259,7 @@ class PlanChain {
       { ...durableOptions, summary: `Ledger sync for ${this.plan.symbol} by ${request.who}${answering}: ${request.why}` },
       [{ symbol: this.plan.symbol, who: request.who, why: request.why, planId: this.plan.plan_id, command: 'reconcile-signal', idempotencyKey: `${this.chain.state.workflow_id}:reconcile:${reconcileNo}`, ...(answers === null ? {} : { answers }) }],
     );
+    this.#syncs.push(result);
     this.chain.event('ledger_sync', `Ledger ${this.plan.symbol}: ${result.before} → ${result.after} (exchange ${result.exchange_amt}) by ${request.who}${answering}`, { ...result, who: request.who, why: request.why, ...(answers === null ? {} : { answers }) });
   }
 
@@ -268,6 +319,7 @@ class PlanChain {
       return { attempt: { kind: 'expired' }, unclear: false };
     }
     if (typed === FailureTypes.tradingPaused) return { attempt: { kind: 'paused' }, unclear: false };
+    if (typed === FailureTypes.tradingHalted) return { attempt: { kind: 'halted' }, unclear: false };
     if (typed === FailureTypes.permitExpired) return { attempt: { kind: 'expired' }, unclear: false };
     const why = cause instanceof TimeoutFailure ? `timeout (${cause.timeoutType})` : cause?.message ?? String(err);
     this.chain.event('order_unclear', `Order step ended: ${why}; settling the plan's order attempts before anything else`);
@@ -392,44 +444,46 @@ class PlanChain {
    * plan waits for a resume signal, re-reading the durable trading state now and then so that a resume
    * signal that never arrived cannot hold it for ever (a plan's own pause has nothing to re-read).
    */
-  private async waitForResume(hold: Hold): Promise<void> {
+  private async waitForResume(hold: Hold): Promise<HoldEnd> {
     // Skipped awaits are deliberate: the SDK records a stack trace for every promise a workflow creates.
     if (this.turnsOn) await this.turn.release('held by a pause');
-    if (hold.by === 'signal') await this.holdWhilePauseSignalled();
-    else await this.holdWhileTradingPaused(hold.resumesSeen);
+    return hold.by === 'signal' ? this.holdWhilePauseSignalled() : this.holdWhileTradingPaused(hold.resumesSeen);
   }
 
-  private async holdWhilePauseSignalled(): Promise<void> {
+  private async holdWhilePauseSignalled(): Promise<HoldEnd> {
     const nextDelay = backingOff(this.policy.pausePollSeconds, MAX_PAUSE_POLL_SECONDS);
-    while (this.operator.anyPause) {
-      const [scope, by] = [...this.operator.pauses.entries()][0]!;
+    while (this.inbox.anyPause) {
+      const [scope, by] = [...this.inbox.pauses.entries()][0]!;
       this.chain.stage('paused', `Held by ${by.who} (${scope}): ${by.why}`);
-      const seen = this.operator.resumes;
-      if (this.operator.onlyOwnPause) {
-        await condition(() => !this.operator.ownPause || this.operator.pauses.size > 1);
+      const seen = this.inbox.resumes;
+      if (this.inbox.onlyOwnPause) {
+        await condition(() => !this.inbox.ownPause || this.inbox.pauses.size > 1);
         continue;
       }
       const delay = nextDelay();
-      const resumed = await condition(() => !this.operator.anyPause || this.operator.resumes !== seen, `${delay}s`, { summary: `Paused (${scope}): waiting for resume, re-checking in ${delay} s` });
-      if (resumed || !this.operator.anyPause) continue;
+      const resumed = await condition(() => !this.inbox.anyPause || this.inbox.resumes !== seen, `${delay}s`, { summary: `Paused (${scope}): waiting for resume, re-checking in ${delay} s` });
+      if (resumed || !this.inbox.anyPause) continue;
       const status = await permitActivities.isTradingPaused({ symbol: this.plan.symbol, planId: this.plan.plan_id });
+      if (status.halted === true) return { resumed: false, scope: status.scope, reason: status.reason };
       if (!status.paused) {
-        this.operator.liftSharedPauses();
+        this.inbox.liftSharedPauses();
         this.chain.event('pause_lifted', 'Trading is running again in the store: the pause is lifted');
       }
     }
+    return { resumed: true };
   }
 
-  private async holdWhileTradingPaused(resumesSeen: number): Promise<void> {
+  private async holdWhileTradingPaused(resumesSeen: number): Promise<HoldEnd> {
     this.chain.stage('paused', 'Trading is paused; waiting for `permitctl resume`');
     const nextDelay = backingOff(this.policy.pausePollSeconds, MAX_PAUSE_POLL_SECONDS);
     let seen = resumesSeen;
     for (;;) {
       const delay = nextDelay();
-      await condition(() => this.operator.resumes !== seen, `${delay}s`, { summary: `Trading paused: waiting for resume, re-checking in ${delay} s` });
-      seen = this.operator.resumes;
+      await condition(() => this.inbox.resumes !== seen, `${delay}s`, { summary: `Trading paused: waiting for resume, re-checking in ${delay} s` });
+      seen = this.inbox.resumes;
       const status = await permitActivities.isTradingPaused({ symbol: this.plan.symbol, planId: this.plan.plan_id });
-      if (!status.paused) return;
+      if (status.halted === true) return { resumed: false, scope: status.scope, reason: status.reason };
+      if (!status.paused) return { resumed: true };
     }
   }
 }

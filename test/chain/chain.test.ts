@@ -1,7 +1,7 @@
 // The permit chain on one shared embedded stack (PostgreSQL store): happy path, duplicate submits,
 // operator pauses, retried and refused exchange calls, an order whose answer was lost.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { pausePlan, reconcileSymbol, resumePlan, setGlobalTrading, type OperatorContext } from '../../src/client/operator.js';
+import { commandPlan, reconcileSymbol, setScopeTrading, type OperatorContext } from '../../src/client/operator.js';
 import { chainStateOf, runningPlans } from '../../src/client/plans.js';
 import { reconcileSignal, resumeSignal } from '../../src/workflows/contract.js';
 import { eventKinds, executionsOf, newPlan, sleep, waitForChain, waitForStage } from '../support/plans.js';
@@ -113,17 +113,17 @@ describe('permit chain', () => {
     await t.paper.addFault({ method: 'GET', path: POSITION_RISK, count: 2, action: { type: 'latency', ms: 2500 } });
     const plan = newPlan('PAUSEUSDT', 'PARTIAL_50', 'pause');
     await t.submit(plan);
-    await pausePlan(ops, plan.plan_id, 'hold for the test');
+    expect(await commandPlan(ops, plan.plan_id, 'pause', 'hold for the test')).toMatchObject({ done: 'held', detail: expect.stringMatching(/^it (is held now|holds before its order step \(now: \w+\)), until `permitctl resume /) });
 
     const paused = await waitForStage(t.stack.client, plan.plan_id, 'paused', 15_000);
     expect(paused.state).toBe('RUNNING');
-    expect(paused.events.find((e) => e.kind === 'signal_pause')).toMatchObject({ scope: `plan:${plan.plan_id}`, who: 'chain-test', why: 'hold for the test' });
+    expect(paused.events.find((e) => e.kind === 'operator_pause')).toMatchObject({ scope: `plan:${plan.plan_id}`, who: 'chain-test', why: 'hold for the test' });
     await sleep(2000); // longer than the rest of the chain takes
     expect(await t.paper.orderRequests('PAUSEUSDT')).toEqual([]);
     expect((await waitForStage(t.stack.client, plan.plan_id, 'paused')).stage).toBe('paused');
 
     const resumedAt = Date.now();
-    await resumePlan(ops, plan.plan_id, 'go on');
+    expect(await commandPlan(ops, plan.plan_id, 'resume', 'go on')).toMatchObject({ done: 'released', detail: 'it goes on' });
     const final = await t.result(plan.plan_id);
     expect(final.state).toBe('EXECUTED');
     const accepted = await t.paper.acceptedOrders('PAUSEUSDT');
@@ -145,19 +145,21 @@ describe('permit chain', () => {
     await t.paper.addFault({ method: 'GET', path: POSITION_RISK, count: 2, action: { type: 'latency', ms: 2500 } });
     const plan = newPlan('HOLDUSDT', 'PARTIAL_50', 'hold');
     await t.submit(plan);
-    await pausePlan(ops, plan.plan_id, 'hold it');
+    await commandPlan(ops, plan.plan_id, 'pause', 'hold it');
     await waitForStage(t.stack.client, plan.plan_id, 'paused', 15_000);
 
-    // A resume whose durable write no worker carries out (its operator workflow goes to an empty queue):
-    // the signal is still sent and the failure reported, and the plan still places nothing.
-    const noWorker: OperatorContext = { ...ops, taskQueue: `no-worker-${plan.plan_id}`, timeoutMs: 1_000 };
-    await expect(resumePlan(noWorker, plan.plan_id, 'half a resume')).rejects.toThrow(/told by signal \(resume\), but its durable trading state is not recorded yet/);
+    // A resume signal alone (as \`temporal workflow signal --name resume\` sends it), the store still saying
+    // paused: it lifts the plan's own pause in the workflow, but the plan finds the store paused and holds.
+    await t.stack.client.workflow.getHandle(`plan-${plan.plan_id}`).signal(resumeSignal, { scope: 'plan', who: 'chain-test', why: 'half a resume' });
     await sleep(3_000); // longer than the chain takes, and than one store re-check (PAUSE_POLL_SECONDS 2)
     const held = await waitForStage(t.stack.client, plan.plan_id, 'paused');
     expect(held.events.map((e) => e.kind)).toContain('signal_resume');
     expect(await t.paper.orderRequests('HOLDUSDT')).toEqual([]);
 
-    await resumePlan(ops, plan.plan_id, 'resume for real');
+    // Its own pause is no longer in the workflow, so the resume command is refused; the store's pause is
+    // lifted by resuming the plan's scope there.
+    await expect(commandPlan(ops, plan.plan_id, 'resume', 'resume for real')).rejects.toThrow(/refused the resume: the plan is not paused by its own pause/);
+    await t.stack.services.store.setTradingState({ scope: `plan:${plan.plan_id}`, state: 'running', who: 'chain-test', why: 'resume for real' });
     expect((await t.result(plan.plan_id)).state).toBe('EXECUTED');
     expect(await t.paper.orderPosts('HOLDUSDT')).toHaveLength(1);
   });
@@ -168,7 +170,7 @@ describe('permit chain', () => {
     await t.submit(running);
     let resumedAt = 0;
     try {
-      const pause = await setGlobalTrading(ops, 'paused', 'exchange maintenance');
+      const pause = await setScopeTrading(ops, 'global', 'paused', 'exchange maintenance');
       expect(pause.change).toMatchObject({ scope: 'global', state: 'paused' });
       const fresh = newPlan('GPAUSEBUSDT', 'FULL_CLOSE', 'gpause');
       await t.submit(fresh);
@@ -181,8 +183,8 @@ describe('permit chain', () => {
       expect(await t.paper.orderRequests('GPAUSEBUSDT')).toEqual([]);
 
       resumedAt = Date.now();
-      const resume = await setGlobalTrading(ops, 'running', 'maintenance over');
-      expect(resume.signalled).toEqual(expect.arrayContaining([`plan-${running.plan_id}`, `plan-${fresh.plan_id}`]));
+      const resume = await setScopeTrading(ops, 'global', 'running', 'maintenance over');
+      expect(resume.signalled).toEqual(expect.arrayContaining([running.plan_id, fresh.plan_id]));
 
       const [a, b] = await Promise.all([t.result(running.plan_id), t.result(fresh.plan_id)]);
       expect(a.state).toBe('EXECUTED');
@@ -198,7 +200,7 @@ describe('permit chain', () => {
         { scope: 'global', state: 'paused', who: 'chain-test', why: 'exchange maintenance' },
       ]);
     } finally {
-      if (!resumedAt) await setGlobalTrading(ops, 'running', 'test clean-up');
+      if (!resumedAt) await setScopeTrading(ops, 'global', 'running', 'test clean-up');
     }
   });
 
@@ -312,7 +314,7 @@ describe('permit chain', () => {
     // An operator's reconcile now reaches the waiting plan, and the adjustment names the denial it answers.
     await expect.poll(async () => (await runningPlans(t.stack.client, 'RECONUSDT', 'awaiting_reconcile')).map((p) => p.workflowId), { timeout: 3_000, interval: 100 }).toEqual([`plan-${plan.plan_id}`]);
     const outcome = await reconcileSymbol(ops, 'RECONUSDT', 'answer the denial');
-    expect(outcome).toMatchObject({ signalled: [`plan-${plan.plan_id}`], waiting: [`plan-${plan.plan_id}`], sync: null });
+    expect(outcome).toMatchObject({ answered: [{ planId: plan.plan_id, answer: { done: 'synced', detail: 'ledger RECONUSDT 0.6 → 1 (exchange 1); the plan acquires its permits again' } }], refused: [], sync: null });
     const final = await t.result(plan.plan_id);
     expect(final.state).toBe('EXECUTED');
     const answers = { permit_id: denial.permit_id, exchange_amt: '1', ledger_amt: '0.6', diff: '0.4', tolerance: '0.001' };

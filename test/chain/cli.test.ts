@@ -151,7 +151,7 @@ describe('permitctl against a running stack', { timeout: 120_000 }, () => {
     const waitingJson = JSON.parse((await runCli(['status', mismatch.plan_id, '--json'], byAddress)).stdout) as { reason: string; awaiting: { for: string; until: string; command: string } };
     expect(waitingJson).toMatchObject({ reason: 'reconcile_required_qty_mismatch', awaiting: { for: 'reconcile', command: expect.stringContaining('permitctl reconcile CLIMISUSDT') } });
     expect(Date.parse(waitingJson.awaiting.until)).toBeGreaterThan(Date.now());
-    expect((await runCli(['cancel', mismatch.plan_id], byAddress)).code).toBe(0);
+    expect((await runCli(['cancel', mismatch.plan_id, '--reason', 'exit code test'], byAddress)).code).toBe(0);
     await t.result(mismatch.plan_id);
     const cancelled = await runCli(['status', mismatch.plan_id, '--json'], byAddress);
     expect(cancelled.code, cancelled.stderr).toBe(13);

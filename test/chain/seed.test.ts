@@ -47,7 +47,7 @@ describe('seed scenario', () => {
     // The reconcile reaches the plans awaiting one, found through the PermitStage search attribute.
     await expect.poll(async () => (await runningPlans(t.stack.client, 'BTCUSDT', 'awaiting_reconcile')).map((p) => p.workflowId), { timeout: 10_000 }).toEqual(['plan-f1a8d7f48713d5cf']);
     const outcome = await reconcileSymbol(ctx, 'BTCUSDT', 'seed test: ledger behind the exchange');
-    expect(outcome).toMatchObject({ signalled: ['plan-f1a8d7f48713d5cf'], waiting: ['plan-f1a8d7f48713d5cf'], sync: null });
+    expect(outcome).toMatchObject({ answered: [{ planId: 'f1a8d7f48713d5cf', answer: { done: 'synced' } }], sync: null });
     const answered = { permit_id: denied.permits.p33!.permit_id, exchange_amt: '0.062', ledger_amt: '0.002', diff: '0.06', tolerance: '0.001' };
 
     const final = await t.result(plan.plan_id);
@@ -58,7 +58,7 @@ describe('seed scenario', () => {
       'plan_accepted',
       'governor_permit',
       'p33_permit',
-      'signal_reconcile',
+      'operator_reconcile',
       'ledger_sync',
       'governor_permit',
       'p33_permit',

@@ -28,7 +28,7 @@ describe('permitctl usage and input errors', { timeout: 60_000 }, () => {
       runCli(['submit'], noStack),
       runCli(['frobnicate'], noStack),
       runCli(['status', 'p1', '--frob'], noStack),
-      runCli(['pause', 'p1', '--all'], noStack),
+      runCli(['pause', 'p1', '--all', '--reason', 'x'], noStack),
     ]);
     expect(missing.code).toBe(2);
     expect(oneLine(missing.stderr)).toBe("permitctl: missing required argument 'file' (see permitctl submit --help)");
@@ -37,12 +37,12 @@ describe('permitctl usage and input errors', { timeout: 60_000 }, () => {
     expect(unknownOption.code).toBe(2);
     expect(oneLine(unknownOption.stderr)).toBe("permitctl: unknown option '--frob' (see permitctl status --help)");
     expect(both.code).toBe(2);
-    expect(oneLine(both.stderr)).toMatch(/^permitctl: pause takes a PLAN_ID or --all/);
+    expect(oneLine(both.stderr)).toBe('permitctl: pause takes one of PLAN_ID, --symbol S or --all');
     for (const r of [missing, unknownCommand, unknownOption, both]) expect(r.stdout).toBe('');
   });
 
   it('a malformed plan id is invalid (2) before Temporal is asked, for every command that takes one', async () => {
-    const results = await Promise.all(['status', 'trace', 'cancel', 'pause', 'resume'].map((command) => runCli([command, 'not a plan/id'], noStack)));
+    const results = await Promise.all([['status'], ['trace'], ['audit'], ['cancel', '--reason', 'x'], ['pause', '--reason', 'x'], ['resume', '--reason', 'x'], ['halt', '--reason', 'x']].map(([command, ...rest]) => runCli([command!, 'not a plan/id', ...rest], noStack)));
     for (const r of results) {
       expect(r.code, r.stderr).toBe(2);
       expect(oneLine(r.stderr)).toMatch(/^permitctl: invalid plan id "not a plan\/id": 1-32 characters/);

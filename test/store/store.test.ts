@@ -266,6 +266,24 @@ describe.each(backends)('store on $name', (backend) => {
       expect(await store.consumePermit(p.permitId, new Date())).toBe('consumed');
     });
 
+    it('refuses a consumer while trading is halted, naming the halt before any pause; the state lists who, why and since', async () => {
+      const sym = newSymbol();
+      const plan = newPlanId();
+      const p = permit({ planId: plan, symbol: sym });
+      await store.recordPermit(p);
+      await store.setTradingState({ scope: `plan:${plan}`, state: 'paused', who: 'alice', why: 'look first' });
+      await store.setTradingState({ scope: sym, state: 'halted', who: 'bob', why: 'exchange incident' });
+      expect(await store.isTradingPaused(sym, plan)).toEqual({ paused: true, halted: true, scope: sym, reason: 'exchange incident' });
+      expect(await store.consumePermit(p.permitId, new Date())).toBe('trading_halted');
+      expect((await store.tradingStates()).find((s) => s.scope === sym)).toMatchObject({ state: 'halted', who: 'bob', why: 'exchange incident', since: expect.stringMatching(/Z$/) });
+      // The drift sweep's pause never overwrites a halt.
+      expect(await store.pauseIfRunning({ scope: sym, who: 'drift-sweep', why: 'drift' })).toBeNull();
+      await store.setTradingState({ scope: sym, state: 'running', who: 'bob', why: 'incident over' });
+      expect(await store.consumePermit(p.permitId, new Date())).toBe('trading_paused');
+      await store.setTradingState({ scope: `plan:${plan}`, state: 'running', who: 'alice', why: 'go on' });
+      expect(await store.consumePermit(p.permitId, new Date())).toBe('consumed');
+    });
+
     it('refuses a consumer while its plan alone is paused, and only that plan', async () => {
       const sym = newSymbol();
       const [paused, other] = [permit({ planId: newPlanId(), symbol: sym }), permit({ planId: newPlanId(), symbol: sym })];
@@ -289,15 +307,15 @@ describe.each(backends)('store on $name', (backend) => {
   describe('trading state', () => {
     it('pauses and resumes globally and per symbol, recording who/why/when', async () => {
       const [btc, eth] = [newSymbol(), newSymbol()];
-      expect(await store.isTradingPaused(btc)).toEqual({ paused: false, scope: null, reason: null });
+      expect(await store.isTradingPaused(btc)).toEqual({ paused: false, halted: false, scope: null, reason: null });
 
       const pauseBtc = await store.setTradingState({ scope: btc, state: 'paused', who: 'alice', why: 'ledger drift' });
       expect(pauseBtc).toMatchObject({ scope: btc, previousState: 'running', state: 'paused', who: 'alice', why: 'ledger drift' });
-      expect(await second.isTradingPaused(btc)).toEqual({ paused: true, scope: btc, reason: 'ledger drift' });
+      expect(await second.isTradingPaused(btc)).toEqual({ paused: true, halted: false, scope: btc, reason: 'ledger drift' });
       expect((await store.isTradingPaused(eth)).paused).toBe(false);
 
       await store.setTradingState({ scope: 'global', state: 'paused', who: 'bob', why: 'exchange incident' });
-      expect(await store.isTradingPaused(eth)).toEqual({ paused: true, scope: 'global', reason: 'exchange incident' });
+      expect(await store.isTradingPaused(eth)).toEqual({ paused: true, halted: false, scope: 'global', reason: 'exchange incident' });
       expect(await store.isTradingPaused(btc)).toMatchObject({ paused: true, scope: 'global' });
       expect(await store.tradingState()).toMatchObject({ global: 'paused', symbols: { [btc]: 'paused' } });
 
@@ -307,7 +325,7 @@ describe.each(backends)('store on $name', (backend) => {
 
       const plan = newPlanId();
       await store.setTradingState({ scope: `plan:${plan}`, state: 'paused', who: 'carol', why: 'hold one plan' });
-      expect(await store.isTradingPaused(eth, plan)).toEqual({ paused: true, scope: `plan:${plan}`, reason: 'hold one plan' });
+      expect(await store.isTradingPaused(eth, plan)).toEqual({ paused: true, halted: false, scope: `plan:${plan}`, reason: 'hold one plan' });
       expect((await store.isTradingPaused(eth)).paused).toBe(false);
       expect(await store.isTradingPaused(btc, plan)).toMatchObject({ paused: true, scope: btc }); // the wider scope is reported
       expect((await store.tradingState()).plans).toMatchObject({ [plan]: 'paused' });
@@ -383,7 +401,7 @@ describe.each(backends)('store on $name', (backend) => {
       try {
         expect(await migrate(db, cfg.schema ?? 'public')).toEqual([]);
         const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
-        expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 5]);
+        expect(rows.map((r) => Number(r.version))).toEqual([1, 2, 3, 4, 5, 6]);
       } finally {
         await db.close();
       }
@@ -402,7 +420,7 @@ describe.each(backends)('store on $name', (backend) => {
           [VENUE, symbol],
         );
         await db.query(`INSERT INTO ledger_positions (venue, symbol, position, updated_at) VALUES ($1, $2, 0.062, now())`, [VENUE, symbol]);
-        expect(await migrate(db, cfg.schema ?? 'public')).toEqual([3, 4, 5]);
+        expect(await migrate(db, cfg.schema ?? 'public')).toEqual([3, 4, 5, 6]);
         await expect(db.query('UPDATE ledger_fills SET qty = 1')).rejects.toThrow(/append-only/);
       } finally {
         await db.close();
