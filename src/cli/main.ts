@@ -21,7 +21,7 @@ import { freshDemoDir, runSeedScenario, SEED_SCENARIO_FILE } from './demo.js';
 import { CliError, ExitCode, exitCodeOfOutcome } from './errors.js';
 import { ConfigError } from '../config/settings.js';
 import { ClientError, type ClientErrorKind } from '../client/errors.js';
-import { renderChain, renderTable, renderTimeline, workflowUiUrl } from './format.js';
+import { plansListUrl, renderChain, renderTable, renderTimeline, workflowUiUrl } from './format.js';
 import { listPlans, listQuery, type ListFilters } from '../client/list.js';
 import { traceRows } from '../client/trace.js';
 import { print, printJson, readPlanInput } from './io.js';
@@ -129,6 +129,8 @@ program
     print(`permit-chain is up (Ctrl-C stops everything)`);
     print(`  Temporal:        ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`);
     print(`  Web UI:          ${stack.uiUrl ?? '(set TEMPORAL_UI_URL)'}`);
+    const plans = plansListUrl(stack.uiUrl, stack.namespace);
+    if (plans) print(`  plans in the UI: ${plans} (add the PermitOutcome and PermitDenialReason columns once: docs/web-ui.md)`);
     print(`  paper exchange:  ${stack.paper ? `${stack.paper.url} (state kept in ${join(dataDir, 'paper-state.json')}; curl ${stack.paper.url}/_paper/state)` : '(not started: another venue is configured)'}`);
     print(`  store:           ${stack.services.store.kind}${stack.services.store.kind === 'embedded' ? ` in ${dataDir}` : ''}`);
     print(`  drift sweep:     every ${sweep.state.everySeconds} s (Schedule ${DRIFT_SCHEDULE_ID}; DRIFT_ACTION=${stack.services.settings.driftAction}); findings: permitctl drift`);
@@ -433,11 +435,13 @@ program
     await withTemporal(async (t) => {
       const plans = (await listPlans(t.client, opts, limit)).map((p) => ({ ...p, ui: workflowUiUrl(t.uiUrl, t.namespace, p.workflow_id) }));
       if (opts.json) return printJson({ query, plans });
+      const listUrl = plansListUrl(t.uiUrl, t.namespace, query);
       if (plans.length === 0) return print(`no plans match: ${query}`);
       print(renderTable([
         ['PLAN', 'SYMBOL', 'ACTION', 'STAGE', 'OUTCOME', 'REASON', 'STARTED (UTC)', 'WEB UI'],
         ...plans.map((p) => [p.plan_id, p.symbol ?? '-', p.action ?? '-', p.stage ?? '-', p.outcome ?? '-', p.reason ?? '-', p.started_at.slice(0, 23), p.ui ?? '-']),
       ]));
+      if (listUrl) print(`\nthis list in the Web UI: ${listUrl}`);
     });
   });
 
