@@ -2,7 +2,6 @@
 import type { TimelineRow } from '../client/trace.js';
 import type { ChainEvent, ChainState } from '../domain/chain.js';
 import { governorResult } from '../domain/describe.js';
-import { PLAN_WORKFLOW_TYPE } from '../workflows/contract.js';
 import type { GovernorPermit } from '../domain/permits.js';
 
 export type { TimelineRow };
@@ -97,12 +96,6 @@ export function renderChain(state: ChainState, uiUrl: string | null): string {
 export function workflowUiUrl(uiBase: string | null, namespace: string, workflowId: string): string | null {
   if (!uiBase) return null;
   return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
-
-/** The Web UI's workflow list filtered to plans (or to `query`, which names the plan type): no operator helper workflow in it. */
-export function plansListUrl(uiBase: string | null, namespace: string, query = `WorkflowType = "${PLAN_WORKFLOW_TYPE}"`): string | null {
-  if (!uiBase) return null;
-  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
 }
 
 /** A plain text table: the first row is the header. */

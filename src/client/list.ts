@@ -67,3 +67,9 @@ export async function listPlans(client: Client, filters: ListFilters, limit: num
   }
   return plans;
 }
+
+/** The Web UI's workflow list filtered to plans (or to `query`, which names the plan type): no operator helper workflow in it. */
+export function plansListUrl(uiBase: string | null, namespace: string, query = `WorkflowType = "${PLAN_WORKFLOW_TYPE}"`): string | null {
+  if (!uiBase) return null;
+  return `${uiBase.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent(query)}`;
+}

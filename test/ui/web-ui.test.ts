@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../temporal/cli-path.js';
 import { reconcileSymbol, setScopeTrading } from '../../src/client/operator.js';
-import { plansListUrl } from '../../src/cli/format.js';
+import { plansListUrl } from '../../src/client/list.js';
 import { newPlan } from '../support/plans.js';
 import { startChainStack, type ChainStack } from '../support/stack.js';
 
