@@ -8,7 +8,8 @@
 // v5-reconcile-answers-* (no symbol turns, final orders not reported, before the symbol-turns patch),
 // v6-symbol-turns-* (amounts as JSON numbers in activity payloads, before decimal text; no patch: the
 // workflow compares both forms exactly), v7-decimal-text-paused-* (a plan's own pause and resume as signals,
-// before operator commands became Workflow Updates).
+// before operator commands became Workflow Updates), v8-operator-updates-* (a reconcile's ledger sync could be
+// cancelled, before the reconcile-sync-completes patch).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

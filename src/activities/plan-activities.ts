@@ -8,6 +8,7 @@ import * as drift from './drift.js';
 import * as ledgerSync from './ledger.js';
 import * as orders from './orders.js';
 import * as permits from './permits.js';
+import * as trading from './trading.js';
 import * as turns from './turns.js';
 import type { PlanActivities, WorkflowRuns } from './contract.js';
 import { exchangeClockOffset, readPosition } from './venue-reads.js';
@@ -64,9 +65,6 @@ export function createPlanActivities(deps: ActivityDeps): PlanActivities {
     },
     planRecord: ({ planId }) => store.planRecord(planId),
     tradingStates: () => store.tradingStates(),
-    setTradingState: async (req) => {
-      const change = await store.setTradingState(req);
-      return { scope: change.scope, state: change.state, at: change.at };
-    },
+    setTradingState: (req) => trading.setTradingState(store, req),
   };
 }

@@ -3,9 +3,10 @@ import type { PlanState } from '../domain/chain.js';
 /**
  * Exit codes of permitctl: 0 ok, 1 other, 2 invalid input, usage or configuration, 3 not found; `submit
  * --wait` and `status` end with the plan's outcome: 0 EXECUTED, 10 DENIED, 11 EXPIRED, 12 FAILED,
- * 13 CANCELLED, 14 still RUNNING (status only).
+ * 13 CANCELLED, 14 still RUNNING (status only); 15: an operator command was not carried out as asked (too
+ * late: the plan's order reached the exchange first; or some plans of a scope refused it).
  */
-export const ExitCode = { ok: 0, other: 1, invalid: 2, notFound: 3, denied: 10, expired: 11, failed: 12, cancelled: 13, running: 14 } as const;
+export const ExitCode = { ok: 0, other: 1, invalid: 2, notFound: 3, denied: 10, expired: 11, failed: 12, cancelled: 13, running: 14, notAsAsked: 15 } as const;
 
 const OUTCOME_EXIT_CODES: Record<PlanState, number> = {
   EXECUTED: ExitCode.ok,

@@ -284,6 +284,7 @@ function tradingCommand(verb: keyof typeof STATE_OF_VERB, description: string): 
         const ctx = operatorContext(t);
         if ('plan' in target) {
           const answer = await commandPlan(ctx, target.plan, verb, opts.reason);
+          if (answer.done === 'too_late') exitCode = ExitCode.notAsAsked;
           return print(`plan ${target.plan} ${answer.done}: ${answer.detail} (${verb} by ${ctx.who}: ${opts.reason})`);
         }
         const scope = 'symbol' in target ? (target.symbol as Uppercase<string>) : GLOBAL_SCOPE;
@@ -292,6 +293,7 @@ function tradingCommand(verb: keyof typeof STATE_OF_VERB, description: string): 
         if (result.signalled.length > 0) print(`told ${result.signalled.length} running plan(s): ${result.signalled.join(', ')}`);
         for (const { planId: id, answer } of result.answered) print(`plan ${id} ${answer.done}: ${answer.detail}`);
         for (const { planId: id, reason } of result.refused) print(`plan ${id}: ${reason}`);
+        if (result.refused.length > 0 || result.answered.some((a) => a.answer.done === 'too_late')) exitCode = ExitCode.notAsAsked;
       });
     });
 }
@@ -310,6 +312,7 @@ program
     await withTemporal(async (t) => {
       const ctx = operatorContext(t);
       const answer = await commandPlan(ctx, planId, 'cancel', opts.reason);
+      if (answer.done === 'too_late') exitCode = ExitCode.notAsAsked;
       print(`plan ${planId} ${answer.done}: ${answer.detail} (by ${ctx.who}: ${opts.reason})`);
     });
   });
@@ -337,6 +340,7 @@ program
       const outcome = await reconcileSymbol(operatorContext(t), symbol, opts.reason);
       for (const { planId, answer } of outcome.answered) print(`plan ${planId} ${answer.done}: ${answer.detail}`);
       for (const { planId, reason } of outcome.refused) print(`plan ${planId}: ${reason}`);
+      if (outcome.refused.length > 0) exitCode = ExitCode.notAsAsked;
       if (outcome.sync) {
         const lifted = outcome.sync.resumed ? `; the drift pause of ${symbol} is lifted` : '';
         const resolved = outcome.sync.resolved_findings > 0 ? `; drift finding resolved` : '';

@@ -3,12 +3,13 @@
 // answers with what it did. A trading-state change of a symbol or of all trading is written to the store
 // first (a short workflow a worker carries out, answered done or failed), then the running plans of the
 // scope are told: by signal for a pause or resume, by Update for a halt (each answers whether it ended).
-import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { LedgerSyncResult, TradingMode, TradingStateRequest, TradingStateResult } from '../activities/contract.js';
 import type { OperatorAction } from '../domain/chain.js';
 import { GLOBAL_SCOPE, planScope, signalScopeOf, type TradingScope } from '../domain/trading-scope.js';
 import {
   cancelUpdate,
+  CommandFailures,
   haltUpdate,
   pauseSignal,
   pauseUpdate,
@@ -18,6 +19,8 @@ import {
   RECONCILE_WORKFLOW_TYPE,
   TRADING_STATE_WORKFLOW_TYPE,
   TRADING_STATES_WORKFLOW_TYPE,
+  chainStateQuery,
+  workflowIdForPlan,
   type CommandAnswer,
   type ReconcileWorkflowInput,
 } from '../workflows/contract.js';
@@ -48,6 +51,16 @@ function timeoutOf(ctx: OperatorContext): number {
   return ctx.timeoutMs ?? 30_000;
 }
 
+/** The failure type the plan gave a command it did not carry out (its validator's, or its handler's). */
+function failureType(err: unknown): string | null {
+  let current: unknown = err;
+  while (current instanceof Error) {
+    if (current instanceof ApplicationFailure && current.type) return current.type;
+    current = current.cause;
+  }
+  return null;
+}
+
 function innermostMessage(err: unknown): string {
   let current: unknown = err;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
@@ -56,7 +69,10 @@ function innermostMessage(err: unknown): string {
 
 /** What went wrong with a command sent to a plan, in the operator's words. */
 function commandError(ctx: OperatorContext, planId: string, command: PlanCommand, err: unknown): ClientError {
-  if (err instanceof WorkflowUpdateFailedError) return new ClientError(`plan ${planId} refused the ${command}: ${innermostMessage(err)}`, 'invalid');
+  if (err instanceof WorkflowUpdateFailedError) {
+    if (failureType(err) === CommandFailures.notCarriedOut) return new ClientError(`plan ${planId} took the ${command} but could not carry it out: ${innermostMessage(err)}`);
+    return new ClientError(`plan ${planId} refused the ${command}: ${innermostMessage(err)}`, 'invalid');
+  }
   if (err instanceof WorkflowNotFoundError) return new ClientError(`plan ${planId} not found or no longer running: nothing to ${command}`, 'not_found');
   if (isGrpcServiceError(err) && err.code === GRPC_DEADLINE_EXCEEDED) {
     return new ClientError(`plan ${planId} gave no answer to the ${command} within ${timeoutOf(ctx) / 1000} s (is a worker running on task queue ${ctx.taskQueue}?); the command waits for the plan and applies when a worker takes it: \`permitctl status ${planId}\` shows whether it did`);
@@ -70,10 +86,12 @@ function commandError(ctx: OperatorContext, planId: string, command: PlanCommand
  * under way at once, where the Update reaches the plan only between its workflow tasks.
  */
 export async function commandPlan(ctx: OperatorContext, planId: string, command: PlanCommand, why: string, scope?: TradingScope): Promise<CommandAnswer> {
+  checkWhy(why);
   const { handle, running } = await planHandle(ctx.client, planId);
   if (!running) throw new ClientError(`plan ${planId} has already ended: nothing to ${command}`, 'invalid');
   const action: OperatorAction = { who: ctx.who, why };
-  if ((command === 'pause' || command === 'halt') && scope === undefined) await recordPlanState(ctx, planId, command === 'pause' ? 'paused' : 'halted', why);
+  const ownHold = (command === 'pause' || command === 'halt') && scope === undefined;
+  if (ownHold) await recordPlanState(ctx, planId, command === 'pause' ? 'paused' : 'halted', why);
   try {
     return await ctx.client.withDeadline(Date.now() + timeoutOf(ctx), () =>
       command === 'halt'
@@ -81,8 +99,35 @@ export async function commandPlan(ctx: OperatorContext, planId: string, command:
         : handle.executeUpdate(UPDATES[command], { args: [action] }),
     );
   } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && ownHold) {
+      // Refused: the store must not keep a hold the plan did not take.
+      await recordPlanState(ctx, planId, 'running', `the plan refused the ${command} (${innermostMessage(err)}); asked: ${why}`).catch(() => undefined);
+    }
+    if (err instanceof WorkflowUpdateFailedError && command === 'resume' && failureType(err) === CommandFailures.notPausedByItself) {
+      const stored = (await tradingStates(ctx)).find((s) => s.scope === planScope(planId));
+      if (stored !== undefined && stored.state !== 'running') return resumeStoredPause(ctx, planId, why);
+    }
     throw commandError(ctx, planId, command, err);
   }
+}
+
+/** The reason an operator gives, as the store takes it: 1 to 1000 characters once trimmed. */
+function checkWhy(why: string): void {
+  const trimmed = why.trim();
+  if (trimmed === '' || trimmed.length > 1000) throw new ClientError(`a reason is 1 to 1000 characters (got ${trimmed.length})`, 'invalid');
+}
+
+/**
+ * A resume of a plan its own pause does not hold, while the store still holds the plan's scope (a pause whose
+ * Update never reached it, or one lifted in the plan by a lone resume signal): the scope is set running in
+ * the store, and the plan is woken to read it again.
+ */
+async function resumeStoredPause(ctx: OperatorContext, planId: string, why: string): Promise<CommandAnswer> {
+  await recordPlanState(ctx, planId, 'running', why);
+  const handle = ctx.client.workflow.getHandle(workflowIdForPlan(planId));
+  await handle.signal(resumeSignal, { scope: signalScopeOf(planScope(planId)), who: ctx.who, why });
+  const stage = (await handle.query(chainStateQuery)).stage;
+  return { done: 'released', detail: 'its own pause was not holding it in the plan; its stored pause is lifted and the plan is told to read the trading state again', stage };
 }
 
 async function recordPlanState(ctx: OperatorContext, planId: string, state: TradingMode, why: string): Promise<TradingStateResult> {
@@ -91,7 +136,7 @@ async function recordPlanState(ctx: OperatorContext, planId: string, state: Trad
     type: TRADING_STATE_WORKFLOW_TYPE,
     workflowId: `trading-${state}-${scope}-${Date.now()}`,
     summary: `Trading ${state} (${scope}) by ${ctx.who}: ${why}`,
-    what: `the ${state === 'paused' ? 'pause' : 'halt'} of plan ${planId}`,
+    what: `the ${state === 'paused' ? 'pause' : state === 'halted' ? 'halt' : 'resume'} of plan ${planId} in the store`,
     args: [{ scope, state, who: ctx.who, why } satisfies TradingStateRequest],
   });
 }
@@ -131,6 +176,7 @@ function planIdOf(workflowId: string): string {
  * unknown"), then every running plan of the scope is told.
  */
 export async function setScopeTrading(ctx: OperatorContext, scope: typeof GLOBAL_SCOPE | Uppercase<string>, state: TradingMode, why: string): Promise<ScopeChange> {
+  checkWhy(why);
   const request: TradingStateRequest = { scope, state, who: ctx.who, why };
   const verb = state === 'paused' ? 'pause' : state === 'halted' ? 'halt' : 'resume';
   const what = scope === GLOBAL_SCOPE ? `the global ${verb}` : `the ${verb} of ${scope}`;
@@ -143,19 +189,22 @@ export async function setScopeTrading(ctx: OperatorContext, scope: typeof GLOBAL
   });
   const plans = await runningPlans(ctx.client, scope === GLOBAL_SCOPE ? undefined : scope);
   const result: ScopeChange = { change, signalled: [], answered: [], refused: [] };
-  for (const { workflowId } of plans) {
-    const planId = planIdOf(workflowId);
-    try {
-      if (state === 'halted') {
-        result.answered.push({ planId, answer: await commandPlan(ctx, planId, 'halt', why, scope) });
-        continue;
+  // Each plan at once: a halt waits for every plan's answer, and one plan's booking must not delay the rest.
+  await Promise.all(
+    plans.map(async ({ workflowId }) => {
+      const planId = planIdOf(workflowId);
+      try {
+        if (state === 'halted') {
+          result.answered.push({ planId, answer: await commandPlan(ctx, planId, 'halt', why, scope) });
+          return;
+        }
+        await ctx.client.workflow.getHandle(workflowId).signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: signalScopeOf(scope), who: ctx.who, why });
+        result.signalled.push(planId);
+      } catch (err) {
+        result.refused.push({ planId, reason: err instanceof Error ? err.message : String(err) });
       }
-      await ctx.client.workflow.getHandle(workflowId).signal(state === 'paused' ? pauseSignal : resumeSignal, { scope: signalScopeOf(scope), who: ctx.who, why });
-      result.signalled.push(planId);
-    } catch (err) {
-      result.refused.push({ planId, reason: err instanceof Error ? err.message : String(err) });
-    }
-  }
+    }),
+  );
   return result;
 }
 

@@ -2,6 +2,7 @@ export type { StoreConfig } from './config.js';
 export { openStore } from './store.js';
 export { permitKeyFor } from './permits.js';
 export { StoreInputError } from './validation.js';
+export { TradingStateRefused } from './trading-state.js';
 export type {
   Adjustment,
   AdjustmentInput,

@@ -61,6 +61,11 @@ export async function pauseIfRunning(db: Db, input: Omit<TradingStateChangeInput
   });
 }
 
+/** A change the trading state refuses (nothing written): a pause over a halt. */
+export class TradingStateRefused extends Error {
+  override readonly name = 'TradingStateRefused';
+}
+
 /** The change, inside the caller's transaction. */
 export async function setTradingStateIn(tx: Queryable, input: TradingStateChangeInput): Promise<TradingStateChange> {
   const c = parseInput('setTradingState', changeSchema, input);
@@ -71,6 +76,9 @@ export async function setTradingStateIn(tx: Queryable, input: TradingStateChange
     [c.scope],
   );
   const current = await queryExactlyOne<{ state: TradingMode }>(tx, 'SELECT state FROM trading_state WHERE scope = $1 FOR UPDATE', [c.scope]);
+  if (current.state === 'halted' && c.state === 'paused') {
+    throw new TradingStateRefused(`${c.scope} is halted: a pause would weaken the halt (a later resume of the pause would lift it); resume it first if a pause is what is meant`);
+  }
   const row = await queryExactlyOne<ChangeRow>(
     tx,
     `INSERT INTO trading_state_changes (scope, previous_state, state, who, why, at)

@@ -51,6 +51,16 @@ export interface CommandAnswer {
   stage: ChainStage;
 }
 
+/** Failure types of an operator command: refused by the plan's validator (nothing recorded), or accepted but not carried out. */
+export const CommandFailures = {
+  /** A resume of a plan its own pause does not hold. */
+  notPausedByItself: 'NotPausedByItself',
+  /** Any other refusal by the validator. */
+  refused: 'CommandRefused',
+  /** Accepted, then the plan could not carry it out (it ended first). */
+  notCarriedOut: 'CommandNotCarriedOut',
+} as const;
+
 /** `scope`: why the plan halts (its own, its symbol's or all trading), in the one vocabulary. */
 export interface HaltCommand extends OperatorAction {
   scope: string;

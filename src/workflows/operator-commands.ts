@@ -4,14 +4,15 @@
 // The durable trading state of the plan's own scope (plan:<id>) is written by the client before a pause or
 // a halt (an Update reaches a plan only between workflow tasks, while the store's permit consume refuses an
 // order step already under way at once), and by the resume itself before it lifts the pause.
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import type { LedgerSyncResult } from '../activities/contract.js';
 import type { OperatorAction } from '../domain/chain.js';
 import type { Plan } from '../domain/plan.js';
 import { planScope, scopeOfSignal } from '../domain/trading-scope.js';
 import type { ChainRecorder } from './chain-recorder.js';
-import { cancelUpdate, haltSignal, haltUpdate, pauseUpdate, reconcileUpdate, resumeUpdate, type CommandAnswer, type HaltCommand } from './contract.js';
+import { cancelUpdate, CommandFailures, haltSignal, haltUpdate, pauseUpdate, reconcileUpdate, resumeUpdate, type CommandAnswer, type HaltCommand } from './contract.js';
 import type { OperatorInbox } from './operator-inbox.js';
+import { HALT_SIGNAL } from './patches.js';
 import { durableActivities, durableOptions } from './step-options.js';
 
 /** How a chain ends early when an operator asks: its outcome, reason and summary. */
@@ -42,14 +43,14 @@ export interface PlanControl {
 
 const ORDER_PLACED = 'its order is on the exchange: nothing can stop it now; it completes and is booked';
 
-/** A command's who and why, as the CLI sends them; anything else is refused before it is recorded. */
+/** A command's who and why, as the store records them (trimmed, 1 to 1000 characters); anything else is refused before it is recorded. */
 function checkAction(action: OperatorAction | undefined): void {
-  const ok = (v: unknown) => typeof v === 'string' && v.trim() !== '' && v.length <= 1000;
-  if (action === undefined || !ok(action.who) || !ok(action.why)) throw new Error('a command needs who and why: non-empty text of at most 1000 characters');
+  const ok = (v: unknown) => typeof v === 'string' && v.trim() !== '' && v.trim().length <= 1000;
+  if (action === undefined || !ok(action.who) || !ok(action.why)) throw ApplicationFailure.nonRetryable('a command needs who and why: non-empty text of at most 1000 characters', CommandFailures.refused);
 }
 
-function refuseIf(reason: string | null): void {
-  if (reason !== null) throw new Error(reason);
+function refuseIf(reason: string | null, type: string = CommandFailures.refused): void {
+  if (reason !== null) throw ApplicationFailure.nonRetryable(reason, type);
 }
 
 function stopRefusal(c: PlanControl): string | null {
@@ -104,15 +105,16 @@ async function reconcile(c: PlanControl, by: OperatorAction): Promise<CommandAns
   c.inbox.requestReconcile(by);
   await condition(() => c.syncs.length > before || c.chain.state.state !== 'RUNNING');
   const sync = c.syncs[before];
-  if (sync === undefined) throw ApplicationFailure.nonRetryable(`the plan ended ${c.chain.state.state} before the reconcile ran; the ledger is unchanged`, 'ReconcileNotRun');
+  if (sync === undefined) throw ApplicationFailure.nonRetryable(`the plan ended ${c.chain.state.state} before the reconcile ran; the ledger is unchanged`, CommandFailures.notCarriedOut);
   return answer(c, 'synced', `ledger ${c.plan.symbol} ${sync.before} → ${sync.after} (exchange ${sync.exchange_amt}); the plan acquires its permits again`);
 }
 
 /** The plan's outcome once an early end was asked for: the asked one, or what its order step came to first. */
 async function ended(c: PlanControl, asked: Ending, done: CommandAnswer['done']): Promise<CommandAnswer> {
-  await condition(() => c.chain.state.state !== 'RUNNING');
+  // An order that reached the exchange settles the answer at once; booking it may take a while.
+  await condition(() => c.chain.state.state !== 'RUNNING' || c.orderPlaced);
   const { state, reason } = c.chain.state;
-  if (c.orderPlaced) return answer(c, 'too_late', `${TOO_LATE}; the plan ended ${state}`);
+  if (c.orderPlaced) return answer(c, 'too_late', state === 'RUNNING' ? `${TOO_LATE}; the plan goes on to book it` : `${TOO_LATE}; the plan ended ${state}`);
   if (state !== asked.outcome || reason !== asked.reason) return answer(c, 'too_late', `the plan ended ${state}${reason ? ` (${reason})` : ''} first`);
   return answer(c, done, `it ended ${state} ${reason} before its order step`);
 }
@@ -144,7 +146,7 @@ export function registerOperatorCommands(c: PlanControl): void {
   setHandler(resumeUpdate, (by) => resume(c, by), {
     validator: (by) => {
       checkAction(by);
-      refuseIf(c.inbox.resumeRefusal());
+      refuseIf(c.inbox.resumeRefusal(), CommandFailures.notPausedByItself);
     },
     description: "Lift the plan's own pause",
   });
@@ -170,6 +172,10 @@ export function registerOperatorCommands(c: PlanControl): void {
     description: 'End the plan DENIED trading_halted before its order step (its own halt, or its symbol or all trading halted)',
   });
   setHandler(haltSignal, async (command) => {
+    if (!patched(HALT_SIGNAL)) {
+      c.chain.event('halt_not_applied', `Halt (${command.scope}) by ${command.who} not applied: the plan started on a worker without halts`, { ...command });
+      return;
+    }
     const refusal = stopRefusal(c);
     if (refusal === null) {
       await halt(c, command);

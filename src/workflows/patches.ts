@@ -49,3 +49,15 @@ export const SYMBOL_TURNS = 'symbol-turns';
 
 /** A refused look-up of a placed order that is not final keeps the plan following it (it failed the plan before). */
 export const FOLLOW_UPS_SURVIVE_REFUSALS = 'follow-ups-survive-refusals';
+
+/**
+ * A reconcile's ledger sync, once asked for, completes: a cancel or halt arriving during it takes effect
+ * after it (the sync activity was cancelled before, while it could still write the ledger unreported).
+ */
+export const RECONCILE_SYNC_COMPLETES = 'reconcile-sync-completes';
+
+/**
+ * The halt signal is applied. A plan whose history predates it (one that ran on a worker without halts,
+ * where a halt signal stayed unread) records it as not applied.
+ */
+export const HALT_SIGNAL = 'halt-signal';

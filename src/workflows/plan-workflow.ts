@@ -6,6 +6,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -188,6 +189,8 @@ class PlanChain implements PlanControl {
         continue;
       }
       // Once an order may reach the exchange, a cancel must not cut the chain before the fill is booked.
+      // A cancel or halt asked for in this very workflow task has not met an await of the chain yet.
+      if (this.#ending !== null) throw new CancelledFailure(`ended by an operator (${this.#ending.reason}) before its order step`);
       this.#orderStepUnderway = true;
       const attempt = await CancellationScope.nonCancellable(() => this.placeOrder(permits));
       this.#orderPlaced = attempt.kind === 'placed';
@@ -248,7 +251,9 @@ class PlanChain implements PlanControl {
     this.inbox.awaitingReconcileFor = null;
     this.chain.awaitOperator(null, null);
     if (!asked) return false;
-    await this.syncLedger(this.inbox.takeReconcile(), reconcileNo);
+    const request = this.inbox.takeReconcile();
+    if (patched(Patches.RECONCILE_SYNC_COMPLETES)) await CancellationScope.nonCancellable(() => this.syncLedger(request, reconcileNo));
+    else await this.syncLedger(request, reconcileNo);
     return true;
   }
 

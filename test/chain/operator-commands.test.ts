@@ -23,10 +23,12 @@ describe('operator commands answered by the plan', { timeout: 120_000 }, () => {
         { symbol: 'OPSBUSDT', position: '1', markPrice: '100' },
         { symbol: 'HALTUSDT', position: '2', markPrice: '100' },
         { symbol: 'PSYMUSDT', position: '1', markPrice: '100' },
+        { symbol: 'SYNCUSDT', position: '1', markPrice: '100' },
+        { symbol: 'STOREUSDT', position: '1', markPrice: '100' },
       ],
       env: { PAUSE_POLL_SECONDS: '2', RECONCILE_WAIT_SECONDS: '60' },
     });
-    await Promise.all([t.setLedger('OPSAUSDT', '0.5'), t.setLedger('OPSBUSDT', '0.5'), t.setLedger('HALTUSDT', '2'), t.setLedger('PSYMUSDT', '1')]);
+    await Promise.all([t.setLedger('OPSAUSDT', '0.5'), t.setLedger('OPSBUSDT', '0.5'), t.setLedger('HALTUSDT', '2'), t.setLedger('PSYMUSDT', '1'), t.setLedger('SYNCUSDT', '0.5'), t.setLedger('STOREUSDT', '1')]);
     ops = { client: t.stack.client, taskQueue: t.stack.taskQueue, who: 'ops-test' };
     cli = cleanEnv({ PERMIT_CHAIN_DATA_DIR: t.dataDir, PERMITCTL_OPERATOR: 'ops-cli', RECONCILE_WAIT_SECONDS: '60' });
   });
@@ -94,7 +96,7 @@ describe('operator commands answered by the plan', { timeout: 120_000 }, () => {
     await waitForStage(t.stack.client, waiting.plan_id, 'waiting_turn', 30_000);
 
     const halted = await runCli(['halt', '--symbol', 'HALTUSDT', '--reason', 'exchange incident'], cli);
-    expect(halted.code, halted.stderr).toBe(0);
+    expect(halted.code, halted.stderr).toBe(15); // one plan could not be halted: its order is on the exchange
     expect(halted.stdout).toMatch(/^trading halted \(HALTUSDT\) since 20\d\d-.*, by ops-cli: exchange incident\n/);
     expect(halted.stdout).toContain(`plan ${waiting.plan_id} denied: it ended DENIED trading_halted before its order step`);
     expect(halted.stdout).toContain(`plan ${inFlight.plan_id}: plan ${inFlight.plan_id} refused the halt: its order is on the exchange: nothing can stop it now; it completes and is booked`);
@@ -138,5 +140,48 @@ describe('operator commands answered by the plan', { timeout: 120_000 }, () => {
       ['paused', 'running', 'ops-test', 'book checked'],
       ['running', 'paused', 'ops-test', 'check the book'],
     ]);
+  });
+
+  it('a cancel during the reconcile it asked for lets the sync finish and says so: the ledger never moves unreported', async () => {
+    const plan = newPlan('SYNCUSDT', 'PARTIAL_50', 'sync');
+    await t.submit(plan);
+    await waitForStage(t.stack.client, plan.plan_id, 'awaiting_reconcile', 30_000);
+    // The sync's exchange read is slow: the cancel lands while it runs.
+    await t.paper.addFault({ method: 'GET', path: '/fapi/v3/positionRisk', count: 1, action: { type: 'latency', ms: 2500 } });
+    const reconcile = commandPlan(ops, plan.plan_id, 'reconcile', 'sync it');
+    await sleep(800);
+    const cancel = commandPlan(ops, plan.plan_id, 'cancel', 'changed my mind');
+    expect(await reconcile).toMatchObject({ done: 'synced', detail: 'ledger SYNCUSDT 0.5 → 1 (exchange 1); the plan acquires its permits again' });
+    expect(await cancel).toMatchObject({ done: 'cancelled' });
+    const final = await t.result(plan.plan_id);
+    expect(final).toMatchObject({ state: 'CANCELLED', reason: 'cancelled_by_operator' });
+    expect(final.events.find((e) => e.kind === 'ledger_sync')).toMatchObject({ before: '0.5', after: '1' });
+    expect(await t.ledger('SYNCUSDT')).toBe('1');
+    expect(await t.paper.orderPosts('SYNCUSDT')).toEqual([]);
+  });
+
+  it('a pause held only by the store (its Update lost) is lifted by resume; a pause over a halt is refused; a bad reason writes nothing', async () => {
+    const plan = newPlan('STOREUSDT', 'PARTIAL_50', 'store');
+    // The plan's scope paused in the store, as a pause whose Update never reached the plan leaves it.
+    await t.stack.services.store.setTradingState({ scope: `plan:${plan.plan_id}`, state: 'paused', who: 'ops-test', why: 'an Update that got lost' });
+    await t.submit(plan);
+    await waitForStage(t.stack.client, plan.plan_id, 'paused', 30_000);
+    expect(await commandPlan(ops, plan.plan_id, 'resume', 'lift it')).toMatchObject({ done: 'released', detail: expect.stringMatching(/its stored pause is lifted/) });
+    expect(await t.result(plan.plan_id)).toMatchObject({ state: 'EXECUTED' });
+    const running = newPlan('STOREUSDT', 'PARTIAL_25', 'store-run');
+    await t.setLedger('STOREUSDT', '1');
+    await t.stack.services.store.setTradingState({ scope: 'STOREUSDT', state: 'halted', who: 'ops-test', why: 'hold everything' });
+    await expect(setScopeTrading(ops, 'STOREUSDT', 'paused', 'just a pause')).rejects.toThrow(/STOREUSDT is halted: a pause would weaken the halt/);
+    expect((await t.stack.services.store.tradingStates()).find((s) => s.scope === 'STOREUSDT')).toMatchObject({ state: 'halted' });
+    await t.stack.services.store.setTradingState({ scope: 'STOREUSDT', state: 'running', who: 'ops-test', why: 'over' });
+    // The ledger (1) now disagrees with the exchange (0.5): the plan waits for a reconcile, held by nothing.
+    await t.submit(running);
+    await waitForStage(t.stack.client, running.plan_id, 'awaiting_reconcile', 30_000);
+    await expect(commandPlan(ops, running.plan_id, 'resume', 'nothing to lift')).rejects.toThrow(/refused the resume: the plan is not paused by its own pause \(stage awaiting_reconcile\)/);
+    const tooLong = await runCli(['pause', running.plan_id, '--reason', 'x'.repeat(1001)], cli);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toBe('permitctl: a reason is 1 to 1000 characters (got 1001)\n');
+    expect((await t.stack.services.store.tradingStates()).find((s) => s.scope === `plan:${running.plan_id}`)).toBeUndefined();
+    await commandPlan(ops, running.plan_id, 'cancel', 'test over');
   });
 });

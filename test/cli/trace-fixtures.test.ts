@@ -33,8 +33,10 @@ describe('billable actions of the recorded seed chain', () => {
     const v1 = countActions(load('v1-activities-seed-executed.binpb'));
     expect(local.actionsByKind['activity:issueGovernorPermit']).toBeUndefined();
     expect(v1.actionsByKind['activity:issueGovernorPermit']).toBe(2);
-    // Permits twice and the booking, in three workflow tasks: 3 actions where v1 paid 5 activity attempts.
-    expect(local.actionsByKind['local_activities']).toBe(3);
+    // Permits twice and the booking, in three workflow tasks, and the reconcile-sync-completes patch marker in
+    // the reconcile's own task: 4 marker actions where v1 paid 5 activity attempts.
+    expect(local.actionsByKind['local_activities']).toBe(4);
+    expect(countActions(load('v8-operator-updates-seed-executed.binpb')).actionsByKind['local_activities']).toBe(3);
     expect(local.actions).toBeLessThan(v1.actions);
   });
 });

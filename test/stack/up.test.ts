@@ -21,6 +21,8 @@ async function freePort(): Promise<number> {
 interface Up {
   child: ChildProcess;
   banner: string;
+  /** Everything it printed so far. */
+  output(): string;
 }
 
 /** `permitctl up` as a process, resolved with its banner (up to the `try:` line, or its end). */
@@ -33,7 +35,7 @@ function startUp(env: NodeJS.ProcessEnv, args: string[]): Promise<Up> {
       output += d.toString();
       if (/\n {2}try: .*\n/.test(output)) {
         clearTimeout(timer);
-        resolve({ child, banner: output });
+        resolve({ child, banner: output, output: () => output });
       }
     };
     child.stdout!.on('data', onData);
@@ -105,6 +107,8 @@ describe('permitctl up: a first run that works', { timeout: 300_000 }, () => {
     expect(again.stdout).toMatch(/· EXECUTED · stage done/);
     expect(await paperPosition(paperUrl, 'BTCUSDT')).toBe('0.036');
     await stopChild(second.child, 20_000);
+    // Its log (the SDK's lines included) carries no task token and no exchange secret.
+    for (const up of [first, second]) expect(up.output()).not.toMatch(/taskToken|paper-secret/);
   });
 
   it('names a difference between the ledger and the paper exchange, with the command that settles it', async () => {
