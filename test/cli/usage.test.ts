@@ -1,7 +1,7 @@
 // permitctl without a stack: usage errors are one line with a hint, ids are checked before anything is
 // contacted (exit 2), and an unreachable Temporal is named with its cause and "nothing was started".
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../src/workers/ports.js';
 import { runCli } from '../support/processes.js';
 import { cleanEnv, tempDir } from '../support/stack.js';
 
@@ -9,15 +9,6 @@ function oneLine(stderr: string): string {
   const lines = stderr.trimEnd().split('\n');
   expect(lines, stderr).toHaveLength(1);
   return lines[0]!;
-}
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('permitctl usage and input errors', { timeout: 60_000 }, () => {
@@ -50,7 +41,8 @@ describe('permitctl usage and input errors', { timeout: 60_000 }, () => {
   });
 
   it('an unreachable Temporal is named with its address and cause, and nothing was started', async () => {
-    const address = `127.0.0.1:${await closedPort()}`;
+    // A free port: nothing listens on it.
+    const address = `127.0.0.1:${await freePort()}`;
     const r = await runCli(['submit', 'scenarios/seed-plan.json'], { ...noStack, TEMPORAL_ADDRESS: address });
     expect(r.code).toBe(1);
     expect(oneLine(r.stderr)).toMatch(new RegExp(`^permitctl: cannot reach Temporal at ${address} \\(namespace default\\): .+; nothing was started or changed$`));

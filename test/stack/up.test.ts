@@ -5,18 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopChild } from '../../temporal/dev-server.js';
+import { freePort } from '../../src/workers/ports.js';
 import { PERMITCTL, runCli } from '../support/processes.js';
 import { cleanEnv, tempDir } from '../support/stack.js';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Up {
   child: ChildProcess;
