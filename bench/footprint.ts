@@ -91,6 +91,8 @@ export async function measureFootprint(spec: FootprintSpec): Promise<FootprintRe
   const env: NodeJS.ProcessEnv = {
     ...spec.env,
     TEMPORAL_ADDRESS: spec.temporalAddress,
+    // The footprint of waiting plans, measured without payload encryption (the benchmark's client does not seal).
+    PAYLOAD_CODEC: 'off',
     TEMPORAL_NAMESPACE: spec.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     TEMPORAL_LOG_LEVEL: 'ERROR',

@@ -40,6 +40,8 @@ import {
 } from './services.js';
 import { WorkerPool, type ActivityFinished, type KillRecord } from './workers.js';
 import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../src/domain/chain-policy.js';
+import { randomBytes } from 'node:crypto';
+import { dataConverterFromEnv } from '../src/codec/data-converter.js';
 
 const VENUE = 'paper';
 const TASK_QUEUE = 'permit-chain-campaign';
@@ -168,10 +170,12 @@ export async function runCampaign(opts: CampaignOptions, progress: (line: string
     }
     const connection = await Connection.connect({ address: devServer.address });
     cleanups.add('close Temporal connection', () => connection.close());
-    const client = new Client({ connection, namespace: devServer.namespace });
+    // Workers of a cluster encrypt their payloads: a key for this run, held by this client too.
+    const payloadKeys = `campaign=${randomBytes(32).toString('base64')}`;
+    const client = new Client({ connection, namespace: devServer.namespace, dataConverter: dataConverterFromEnv({ PAYLOAD_CODEC_KEYS: payloadKeys }) });
 
     const workerEnv = cleanEnv({
-      TEMPORAL_ADDRESS: devServer.address,
+      TEMPORAL_ADDRESS: devServer.address, PAYLOAD_CODEC_KEYS: payloadKeys,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
       DATABASE_URL: databaseUrl,
       DATABASE_SCHEMA: schema,

@@ -33,6 +33,8 @@ import { cleanEnv, DEFAULT_CAMPAIGN_DATABASE_URL, displayUrl, dropCampaignSchema
 import { longPositionsScenario } from '../bench/markets.js';
 import { WorkerPool } from './workers.js';
 import { DEFAULT_CHAIN_POLICY, type ChainPolicy } from '../src/domain/chain-policy.js';
+import { randomBytes } from 'node:crypto';
+import { dataConverterFromEnv } from '../src/codec/data-converter.js';
 
 const VENUE = 'paper';
 const TASK_QUEUE = 'permit-chain-concurrency';
@@ -135,11 +137,13 @@ export async function runConcurrencyCampaign(opts: ConcurrencyOptions, progress:
     for (const symbol of symbols) await store.adjustLedger({ venue: VENUE, symbol, target: START_POSITION, who: 'campaign', why: 'set-up: ledger equal to the exchange', command: 'campaign' });
     const connection = await Connection.connect({ address: devServer.address });
     cleanups.add('close Temporal connection', () => connection.close());
-    const client = new Client({ connection, namespace: devServer.namespace });
+    // Workers of a cluster encrypt their payloads: a key for this run, held by this client too.
+    const payloadKeys = `campaign=${randomBytes(32).toString('base64')}`;
+    const client = new Client({ connection, namespace: devServer.namespace, dataConverter: dataConverterFromEnv({ PAYLOAD_CODEC_KEYS: payloadKeys }) });
     const t = opts.timing;
     const pool = new WorkerPool(
       cleanEnv({
-        TEMPORAL_ADDRESS: devServer.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, EXCHANGE_VENUE: VENUE,
+        TEMPORAL_ADDRESS: devServer.address, PAYLOAD_CODEC_KEYS: payloadKeys, TEMPORAL_TASK_QUEUE: TASK_QUEUE, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, EXCHANGE_VENUE: VENUE,
         PAPER_EXCHANGE_URL: paper.url, WORKFLOW_BUNDLE_PATH: bundlePath, LOG_LEVEL: 'info', PERMIT_TTL_SECONDS: String(t.permitTtlSeconds),
         ORDER_ATTEMPT_TIMEOUT_MS: String(t.orderAttemptTimeoutMs), EXCHANGE_TIMEOUT_MS: String(t.exchangeTimeoutMs), ORDER_SETTLE_BOUND_MS: String(t.settleBoundMs),
         EXCHANGE_CLOCK_SKEW_BOUND_MS: String(t.clockSkewBoundMs), RECONCILE_WAIT_SECONDS: String(t.reconcileWaitSeconds), DRIFT_ACTION: 'pause', TURN_CHECK_SECONDS: '5',

@@ -7,6 +7,7 @@ import { stackFilePath, type StackFile } from '../stack/stack-file.js';
 import { dataDirFromEnv } from '../config/store.js';
 import type { Env } from '../config/settings.js';
 import { CliError } from './errors.js';
+import { dataConverterFromEnv } from '../codec/data-converter.js';
 
 export interface CliTemporal {
   client: Client;
@@ -43,7 +44,7 @@ export async function connectTemporal(env?: Env): Promise<CliTemporal> {
     throw new CliError(`cannot reach Temporal at ${address} (namespace ${cfg.namespace}): ${err instanceof Error ? err.message : String(err)}; nothing was started or changed`);
   });
   return {
-    client: new Client({ connection, namespace: cfg.namespace }),
+    client: new Client({ connection, namespace: cfg.namespace, dataConverter: dataConverterFromEnv(env) }),
     namespace: cfg.namespace,
     taskQueue: stack?.taskQueue ?? cfg.taskQueue,
     uiUrl: cfg.uiUrl ?? stack?.uiUrl ?? null,

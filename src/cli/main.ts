@@ -31,6 +31,8 @@ import { deleteDriftSchedule, describeDriftSchedule, driftReport, ensureDriftSch
 import { renderDriftReport, renderSchedule, renderSweep } from './drift-format.js';
 import { chainStateOf, planHandle } from '../client/plans.js';
 import { chainStateAsJson } from '../domain/chain-json.js';
+import { payloadCodecFromEnv } from '../codec/data-converter.js';
+import { openHistory } from '../codec/payload-codec.js';
 import { ledgerJournal, planRecord } from '../client/records.js';
 import { renderJournal, renderPlanRecord, renderTradingStates } from './records-format.js';
 
@@ -413,7 +415,7 @@ program
     checkPlanId(planId);
     await withTemporal(async (t) => {
       const { handle } = await planHandle(t.client, planId);
-      const rows = traceRows(await handle.fetchHistory());
+      const rows = traceRows(openHistory(await handle.fetchHistory(), payloadCodecFromEnv()));
       const ui = workflowUiUrl(t.uiUrl, t.namespace, workflowIdForPlan(planId));
       if (opts.json) return printJson({ plan_id: planId, workflow_id: workflowIdForPlan(planId), ui, rows });
       print(`Permit chain of plan ${planId} (${workflowIdForPlan(planId)})`);

@@ -19,8 +19,11 @@ export class ConfigError extends Error {
 
 type Parse<T> = (raw: string) => T;
 
-/** A variable: unset or blank means the fallback; otherwise `parse` decides (throwing says what is wrong). */
-function setting<T>(fallback: T, parse: Parse<T>, meaning: string) {
+/**
+ * A variable: unset or blank means the fallback; otherwise `parse` decides (throwing says what is wrong,
+ * and the message repeats the value given, unless the setting is a secret).
+ */
+function setting<T>(fallback: T, parse: Parse<T>, meaning: string, { secret = false } = {}) {
   return z
     .string()
     .optional()
@@ -29,7 +32,8 @@ function setting<T>(fallback: T, parse: Parse<T>, meaning: string) {
       try {
         return parse(raw.trim());
       } catch (err) {
-        ctx.addIssue({ code: 'custom', message: `${err instanceof Error ? err.message : String(err)}, got "${raw}"` });
+        const why = err instanceof Error ? err.message : String(err);
+        ctx.addIssue({ code: 'custom', message: secret ? why : `${why}, got "${raw}"` });
         return z.NEVER;
       }
     })
@@ -99,6 +103,29 @@ function boolean(raw: string): boolean {
   if (word === 'true') return true;
   if (word === 'false') return false;
   throw new Error('must be true or false');
+}
+
+/** One payload encryption key: its id and its 32 bytes. */
+export interface PayloadKeySetting {
+  id: string;
+  key: Buffer;
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,32}$/;
+
+/** `id=base64,id=base64`: each key 32 bytes, ids unique; the message never repeats a key. */
+function payloadKeys(raw: string): PayloadKeySetting[] {
+  const keys = raw.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair, i): PayloadKeySetting => {
+    const at = pair.indexOf('=');
+    const id = at > 0 ? pair.slice(0, at).trim() : '';
+    if (!KEY_ID.test(id)) throw new Error(`entry ${i + 1} needs an id: id=base64 (id: 1-32 of A-Z a-z 0-9 . _ -)`);
+    const key = Buffer.from(pair.slice(at + 1).trim(), 'base64');
+    if (key.length !== 32) throw new Error(`key ${id} must be 32 bytes in base64 (it is ${key.length})`);
+    return { id, key };
+  });
+  if (keys.length === 0) throw new Error('must name at least one key: id=base64');
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error('has a key id twice');
+  return keys;
 }
 
 /** `$`, `0`, or an entry id such as 1769301008976-0. */
@@ -203,6 +230,10 @@ export const SETTINGS = z.object({
 
   // permitctl
   PERMITCTL_OPERATOR: setting(none, text, 'who operator actions are recorded as; default user@host'),
+
+  // Payload encryption (every client and worker of a namespace alike)
+  PAYLOAD_CODEC_KEYS: setting<PayloadKeySetting[] | undefined>(undefined, payloadKeys, 'payload encryption keys (or PAYLOAD_CODEC_KEYS_FILE): id=base64 of 32 bytes, comma separated, the first seals new payloads', { secret: true }),
+  PAYLOAD_CODEC: setting<'on' | 'off' | undefined>(undefined, (raw) => oneOf(['on', 'off'] as const)(raw.toLowerCase()), 'on: refuse to start without keys; off: seal nothing (keys still open sealed payloads); default: on for a worker connected to a cluster (TEMPORAL_ADDRESS), else on when keys are given'),
 });
 
 export type Settings = z.output<typeof SETTINGS>;
@@ -210,7 +241,7 @@ export type Settings = z.output<typeof SETTINGS>;
 export type SettingName = keyof typeof SETTINGS.shape;
 
 /** Secrets are read by the one rule of secrets.ts, before the schema sees them, and only when asked for. */
-const SECRETS: readonly SettingName[] = ['TEMPORAL_API_KEY', 'EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET'];
+const SECRETS: readonly SettingName[] = ['TEMPORAL_API_KEY', 'EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET', 'PAYLOAD_CODEC_KEYS'];
 
 function withSecrets(env: Env, names: readonly SettingName[]): Env {
   const resolved: Env = { ...env };

@@ -21,6 +21,7 @@ import { workflowBundlePathFromEnv } from '../config/worker.js';
 import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
+import { dataConverterFromEnv } from '../codec/data-converter.js';
 
 export interface StackOptions {
   dataDir: string;
@@ -92,7 +93,8 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
     const nativeConnection = await NativeConnection.connect(connectionOptions(cfg));
     cleanups.push(() => nativeConnection.close());
     // One connection for client and worker: plans this process starts can be started eagerly on its worker.
-    const client = new Client({ connection: nativeConnection, namespace: cfg.namespace });
+    const dataConverter = dataConverterFromEnv(env);
+    const client = new Client({ connection: nativeConnection, namespace: cfg.namespace, dataConverter });
     // The worker's own activity stack, instrumentation included: `up`, `demo` and the bench run what a pod runs.
     const metrics = createChainMetrics({ defaultMetrics: false });
     const services = await openInstrumentedServices(env, {
@@ -109,6 +111,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       taskQueue: cfg.taskQueue,
       activities: services.activities,
       bundle: await loadWorkflowBundle(workflowBundlePathFromEnv(env)),
+      dataConverter,
     });
     const running = worker.run();
     cleanups.push(async () => {

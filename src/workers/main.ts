@@ -19,6 +19,7 @@ import { createPlanWorker, loadWorkflowBundle } from './plan-worker.js';
 import { workerProcessConfigFromEnv, type WorkerProcessConfig } from '../config/worker.js';
 import { temporalLogLevelFromEnv } from '../config/process.js';
 import type { Env } from '../config/settings.js';
+import { dataConverterFromEnv } from '../codec/data-converter.js';
 
 export interface WorkerProcessOptions {
   env?: Env;
@@ -122,19 +123,22 @@ export async function runWorkerProcess(opts: WorkerProcessOptions = {}): Promise
   const logger = opts.logger ?? createLogger(env);
   const config = workerProcessConfigFromEnv(env);
   const cfg = temporalConfigFromEnv(env);
+  // Refused at start, before anything connects: a cluster's worker without payload keys.
+  const dataConverter = dataConverterFromEnv(env, 'worker');
   const health = new WorkerHealth();
   const cleanups = new Cleanups(logger);
   const shutdown = new ShutdownOnSignal(health, logger, config.shutdownGraceMs);
   try {
     const metrics = await startTelemetry(env, config, logger, health, cleanups);
     const { connection, address } = await connectTemporal(cfg, cleanups);
-    const services = await openServices(env, metrics, new Client({ connection, namespace: cfg.namespace }), cleanups);
+    const services = await openServices(env, metrics, new Client({ connection, namespace: cfg.namespace, dataConverter }), cleanups);
     const worker = await createPlanWorker({
       connection,
       namespace: cfg.namespace,
       taskQueue: cfg.taskQueue,
       activities: services.activities,
       bundle: await loadWorkflowBundle(config.workflowBundlePath),
+      dataConverter,
       shutdownGraceTime: config.shutdownGraceMs,
       maxConcurrentActivityTaskExecutions: config.maxConcurrentActivities,
       maxConcurrentWorkflowTaskExecutions: config.maxConcurrentWorkflowTasks,

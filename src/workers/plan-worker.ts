@@ -1,7 +1,7 @@
 // The worker that runs plan workflows and their activities on one task queue.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import type { Duration } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
 import type { PlanActivities } from '../activities/contract.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -12,6 +12,8 @@ export interface PlanWorkerOptions {
   taskQueue: string;
   activities: PlanActivities;
   bundle: WorkflowBundleOption;
+  /** The payload codec of the namespace (src/codec): every client and worker of it alike. */
+  dataConverter: DataConverter;
   /** How long in-flight activities (an order on its way) may finish after SIGTERM. */
   shutdownGraceTime?: Duration;
   maxConcurrentActivityTaskExecutions?: number;
@@ -36,6 +38,7 @@ export async function createPlanWorker(opts: PlanWorkerOptions): Promise<Worker>
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: opts.bundle,
+    dataConverter: opts.dataConverter,
     activities: opts.activities,
     shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,

@@ -13,7 +13,8 @@ import { newPlan, planResult, sleep } from '../support/plans.js';
 import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../support/postgres.js';
 import { spawnWorker, type WorkerProcess } from '../support/processes.js';
 import { writeScenario } from '../support/scenario.js';
-import { cleanEnv, tempDir } from '../support/stack.js';
+import { cleanEnv, tempDir, TEST_PAYLOAD_CODEC_KEYS } from '../support/stack.js';
+import { dataConverterFromEnv } from '../../src/codec/data-converter.js';
 import { DEFAULT_CHAIN_POLICY } from '../../src/domain/chain-policy.js';
 
 const TASK_QUEUE = 'permit-chain-kill-test';
@@ -40,9 +41,10 @@ describe('worker killed mid-chain', () => {
     store = await openStore({ databaseUrl: TEST_DATABASE_URL, schema });
     await store.adjustLedger({ venue: 'paper', symbol: SYMBOL, target: '2', who: 'kill test', why: 'set-up' });
     connection = await Connection.connect({ address: devServer.address });
-    client = new Client({ connection, namespace: devServer.namespace });
+    client = new Client({ connection, namespace: devServer.namespace, dataConverter: dataConverterFromEnv({ PAYLOAD_CODEC_KEYS: TEST_PAYLOAD_CODEC_KEYS }) });
     workerEnv = cleanEnv({
       TEMPORAL_ADDRESS: devServer.address,
+      PAYLOAD_CODEC_KEYS: TEST_PAYLOAD_CODEC_KEYS,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,
       DATABASE_URL: TEST_DATABASE_URL,
       DATABASE_SCHEMA: schema,

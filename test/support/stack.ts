@@ -15,6 +15,12 @@ import { writeScenario, type TestMarket } from './scenario.js';
 /** Settings the chain reads from the environment: never inherited from the shell running the tests. */
 const CHAIN_ENV = /^(TEMPORAL_|DATABASE_|REDIS_|PLAN_|EXCHANGE_|PAPER_|PERMIT_|RECONCILE_WAIT|MAX_|MIN_ORDER|ORDER_|PAUSE_POLL|POSITION_TOLERANCE|DRIFT_|TURN_CHECK|WORKFLOW_BUNDLE|WORKER_|REDIS_URL|HEALTH_PORT|METRICS_PORT|LISTEN_HOST|LOG_LEVEL)/;
 
+/**
+ * The payload keys of the suites that run worker processes against a dev server (a cluster's worker must
+ * encrypt): a key for tests only, 32 bytes.
+ */
+export const TEST_PAYLOAD_CODEC_KEYS = `test-1=${Buffer.alloc(32, 7).toString('base64')}`;
+
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!CHAIN_ENV.test(k)) env[k] = v;

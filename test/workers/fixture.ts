@@ -14,7 +14,8 @@ import { sleep } from '../support/plans.js';
 import { checkPostgres, dropSchema, newSchemaName, TEST_DATABASE_URL } from '../support/postgres.js';
 import { spawnWorker, type WorkerProcess } from '../support/processes.js';
 import { writeScenario, type TestMarket } from '../support/scenario.js';
-import { cleanEnv, tempDir } from '../support/stack.js';
+import { cleanEnv, tempDir, TEST_PAYLOAD_CODEC_KEYS } from '../support/stack.js';
+import { dataConverterFromEnv } from '../../src/codec/data-converter.js';
 import { DEFAULT_CHAIN_POLICY } from '../../src/domain/chain-policy.js';
 
 export interface WorkerFixture {
@@ -55,11 +56,13 @@ export async function startWorkerFixture(opts: { prefix: string; markets: TestMa
     }
     const connection = await Connection.connect({ address: devServer.address });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: devServer.namespace });
+    // Workers of a cluster encrypt their payloads; this client holds the same keys.
+    const client = new Client({ connection, namespace: devServer.namespace, dataConverter: dataConverterFromEnv({ PAYLOAD_CODEC_KEYS: TEST_PAYLOAD_CODEC_KEYS }) });
     const paper = new PaperAdmin(paperExchange.url);
     const workerEnv = (extra: Record<string, string> = {}) =>
       cleanEnv({
         TEMPORAL_ADDRESS: devServer.address,
+        PAYLOAD_CODEC_KEYS: TEST_PAYLOAD_CODEC_KEYS,
         TEMPORAL_TASK_QUEUE: taskQueue,
         DATABASE_URL: TEST_DATABASE_URL,
         DATABASE_SCHEMA: schema,
