@@ -17,6 +17,8 @@ export interface DevServerOptions {
   uiPort?: number | false;
   namespace?: string;
   readyTimeoutMs?: number;
+  /** The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -28,7 +30,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export function devServerArgs(opts: { dbFile: string; port: number; uiPort: number | false; namespace: string }): string[] {
+export function devServerArgs(opts: { dbFile: string; port: number; uiPort: number | false; namespace: string; uiCodecEndpoint?: string }): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--db-filename', opts.dbFile, '--log-level', 'warn'];
   // WAL with synchronous=normal: measured ~60 fsyncs per plan fewer and about twice the plans/s on this
   // embedded default (docs/benchmarks.md). The cost: an OS crash (not a process crash) can lose the last
@@ -37,6 +39,7 @@ export function devServerArgs(opts: { dbFile: string; port: number; uiPort: numb
   if (opts.namespace !== 'default') args.push('--namespace', opts.namespace);
   if (opts.uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
+  if (opts.uiPort !== false && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   for (const sa of SEARCH_ATTRIBUTE_DECLARATIONS) args.push('--search-attribute', `${sa.name}=${sa.type}`);
   return args;
 }
@@ -64,7 +67,7 @@ async function startOnce(opts: DevServerOptions): Promise<DevServer> {
   const namespace = opts.namespace ?? 'default';
   const logFile = join(opts.dataDir, 'temporal-dev-server.log');
   const log = openSync(logFile, 'a');
-  const child = spawn(temporalCliPath(), devServerArgs({ dbFile: join(opts.dataDir, 'temporal.db'), port, uiPort, namespace }), {
+  const child = spawn(temporalCliPath(), devServerArgs({ dbFile: join(opts.dataDir, 'temporal.db'), port, uiPort, namespace, ...(opts.uiCodecEndpoint ? { uiCodecEndpoint: opts.uiCodecEndpoint } : {}) }), {
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -131,6 +131,7 @@ program
     print(`permit-chain is up (Ctrl-C stops everything)`);
     print(`  Temporal:        ${stack.temporalAddress} (namespace ${stack.namespace}, task queue ${stack.taskQueue})`);
     print(`  Web UI:          ${stack.uiUrl ?? '(set TEMPORAL_UI_URL)'}`);
+    if (stack.codecServerUrl) print(`  codec server:    ${stack.codecServerUrl} (payloads are encrypted; the Web UI shows them in clear through it)`);
     const plans = plansListUrl(stack.uiUrl, stack.namespace);
     if (plans) print(`  plans in the UI: ${plans} (add the PermitOutcome and PermitDenialReason columns once: docs/web-ui.md)`);
     print(`  paper exchange:  ${stack.paper ? `${stack.paper.url} (state kept in ${join(dataDir, 'paper-state.json')}; curl ${stack.paper.url}/_paper/state)` : '(not started: another venue is configured)'}`);
@@ -185,6 +186,20 @@ program
     print(`paper exchange listening on ${paper.url}${clockOffsetMs === 0 ? '' : ` (exchange clock ${clockOffsetMs} ms from this host's)`}`);
     await untilSignal();
     await paper.close();
+  });
+
+program
+  .command('codec-server')
+  .description("the Web UI's codec server (POST /decode, /encode): shows encrypted plan data in clear to the UI origins allowed (CODEC_SERVER_ORIGINS), with CODEC_SERVER_TOKEN as bearer token")
+  .action(async () => {
+    const { codecServerConfigFromEnv, payloadCodecConfigFromEnv } = await import('../config/codec.js');
+    const { startCodecServer } = await import('../codec/codec-server.js');
+    if (payloadCodecConfigFromEnv().keys.length === 0) throw new CliError('a codec server needs the payload keys: set PAYLOAD_CODEC_KEYS (or PAYLOAD_CODEC_KEYS_FILE)', ExitCode.invalid);
+    const cfg = codecServerConfigFromEnv();
+    const server = await startCodecServer({ codec: payloadCodecFromEnv(), ...cfg });
+    print(`codec server listening on ${server.url} (origins: ${cfg.origins.join(', ') || 'none: set CODEC_SERVER_ORIGINS to the Web UI'}; ${cfg.token ? 'bearer token required' : 'no token: loopback only'})`);
+    await untilSignal();
+    await server.close();
   });
 
 program

@@ -2,7 +2,7 @@
 // keys): Temporal's remote codec protocol, POST /decode and POST /encode of `{ payloads: [{ metadata, data }] }`
 // with every byte string in base64, so that the UI shows sealed payloads in clear to an operator it lets in.
 // CORS answers only the configured UI origins; with a token configured, every request must carry it as a
-// bearer token (the UI sends its own access token when told to pass it).
+// bearer token (the UI sends its own access token when told to pass it). GET /healthz answers the probes.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -108,6 +108,7 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
       return;
     }
     const path = new URL(req.url ?? '/', 'http://codec.invalid').pathname;
+    if (req.method === 'GET' && path === '/healthz') return send(res, 200, { ok: true });
     if (req.method !== 'POST' || (path !== '/decode' && path !== '/encode')) throw new RequestError(404, 'POST /decode or POST /encode');
     if (opts.token !== null) {
       const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];

@@ -1,4 +1,4 @@
-// Payload encryption: which keys a process holds and whether it must seal.
+// Payload encryption: which keys a process holds and whether it must seal; the codec server of the Web UI.
 import { ConfigError, readSettingsOf, type Env, type PayloadKeySetting } from './settings.js';
 
 export interface PayloadCodecConfig {
@@ -23,4 +23,24 @@ export function payloadCodecConfigFromEnv(env: Env = process.env, process_: 'wor
     throw new ConfigError(`${why}, but PAYLOAD_CODEC_KEYS (or PAYLOAD_CODEC_KEYS_FILE) is not set: give it keys, or PAYLOAD_CODEC=off to send plan data in clear`);
   }
   return { keys, seal: s.PAYLOAD_CODEC !== 'off' && keys.length > 0 };
+}
+
+export interface CodecServerConfig {
+  host: string;
+  port: number;
+  /** Bearer token every request must carry (null: none, for a codec server on loopback only). */
+  token: string | null;
+  /** Web UI origins allowed by CORS. */
+  origins: string[];
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** The codec server's settings; one reachable beyond loopback without a token is refused. */
+export function codecServerConfigFromEnv(env: Env = process.env): CodecServerConfig {
+  const s = readSettingsOf(env, ['CODEC_SERVER_HOST', 'CODEC_SERVER_PORT', 'CODEC_SERVER_TOKEN', 'CODEC_SERVER_ORIGINS']);
+  if (!LOOPBACK.has(s.CODEC_SERVER_HOST) && s.CODEC_SERVER_TOKEN === undefined) {
+    throw new ConfigError(`a codec server on ${s.CODEC_SERVER_HOST} opens plan data to whoever reaches it: set CODEC_SERVER_TOKEN (or CODEC_SERVER_TOKEN_FILE)`);
+  }
+  return { host: s.CODEC_SERVER_HOST, port: s.CODEC_SERVER_PORT, token: s.CODEC_SERVER_TOKEN ?? null, origins: s.CODEC_SERVER_ORIGINS };
 }

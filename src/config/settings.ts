@@ -231,9 +231,13 @@ export const SETTINGS = z.object({
   // permitctl
   PERMITCTL_OPERATOR: setting(none, text, 'who operator actions are recorded as; default user@host'),
 
-  // Payload encryption (every client and worker of a namespace alike)
+  // Payload encryption (every client and worker of a namespace alike) and the Web UI's codec server
   PAYLOAD_CODEC_KEYS: setting<PayloadKeySetting[] | undefined>(undefined, payloadKeys, 'payload encryption keys (or PAYLOAD_CODEC_KEYS_FILE): id=base64 of 32 bytes, comma separated, the first seals new payloads', { secret: true }),
   PAYLOAD_CODEC: setting<'on' | 'off' | undefined>(undefined, (raw) => oneOf(['on', 'off'] as const)(raw.toLowerCase()), 'on: refuse to start without keys; off: seal nothing (keys still open sealed payloads); default: on for a worker connected to a cluster (TEMPORAL_ADDRESS), else on when keys are given'),
+  CODEC_SERVER_HOST: setting('127.0.0.1', text, 'interface `permitctl codec-server` listens on (another than loopback needs CODEC_SERVER_TOKEN)'),
+  CODEC_SERVER_PORT: setting(8234, port, 'port of `permitctl codec-server`, and the one `up` prefers'),
+  CODEC_SERVER_TOKEN: setting(none, text, 'bearer token every codec request must carry (or CODEC_SERVER_TOKEN_FILE)', { secret: true }),
+  CODEC_SERVER_ORIGINS: setting<string[]>([], (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean), 'Web UI origins allowed to call the codec server from a browser (CORS), comma separated'),
 });
 
 export type Settings = z.output<typeof SETTINGS>;
@@ -241,7 +245,7 @@ export type Settings = z.output<typeof SETTINGS>;
 export type SettingName = keyof typeof SETTINGS.shape;
 
 /** Secrets are read by the one rule of secrets.ts, before the schema sees them, and only when asked for. */
-const SECRETS: readonly SettingName[] = ['TEMPORAL_API_KEY', 'EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET', 'PAYLOAD_CODEC_KEYS'];
+const SECRETS: readonly SettingName[] = ['TEMPORAL_API_KEY', 'EXCHANGE_API_KEY', 'EXCHANGE_API_SECRET', 'PAYLOAD_CODEC_KEYS', 'CODEC_SERVER_TOKEN'];
 
 function withSecrets(env: Env, names: readonly SettingName[]): Env {
   const resolved: Env = { ...env };

@@ -22,6 +22,10 @@ import { stackFilePath, type StackFile } from './stack-file.js';
 import { createPlanWorker, loadWorkflowBundle } from '../workers/plan-worker.js';
 import type { ChainPolicy } from '../domain/chain-policy.js';
 import { dataConverterFromEnv } from '../codec/data-converter.js';
+import type { CodecServer } from '../codec/codec-server.js';
+import { freePort } from '../workers/ports.js';
+import { startUiCodecServer } from './ui-codec.js';
+import { payloadCodecConfigFromEnv } from '../config/codec.js';
 
 export interface StackOptions {
   dataDir: string;
@@ -54,6 +58,8 @@ export interface EmbeddedStack {
   eagerStart: boolean;
   /** The Redis plan bridge, running when REDIS_URL is set. */
   bridge: RedisPlanBridge | null;
+  /** The codec server the Web UI decodes payloads through: running when the stack has payload keys and a UI. */
+  codecServerUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -78,8 +84,14 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
   };
   try {
     let devServer: DevServer | null = null;
+    let codecServer: CodecServer | null = null;
     if (!temporalCfg.address) {
-      devServer = await startDevServer({ dataDir: join(opts.dataDir, 'temporal'), port: opts.temporalPort ?? 0, uiPort: opts.uiPort ?? 0 });
+      // With a codec server the UI's port is fixed first: the codec server allows that origin only.
+      const withCodec = opts.uiPort !== false && payloadCodecConfigFromEnv(env).keys.length > 0;
+      const uiPort = withCodec ? opts.uiPort || (await freePort()) : (opts.uiPort ?? 0);
+      codecServer = withCodec && uiPort !== false ? await startUiCodecServer(env, uiPort) : null;
+      if (codecServer) cleanups.push(() => codecServer!.close());
+      devServer = await startDevServer({ dataDir: join(opts.dataDir, 'temporal'), port: opts.temporalPort ?? 0, uiPort, ...(codecServer ? { uiCodecEndpoint: codecServer.url } : {}) });
       cleanups.push(() => devServer!.stop());
     }
     const address = temporalCfg.address ?? devServer!.address;
@@ -143,6 +155,7 @@ export async function startEmbeddedStack(opts: StackOptions): Promise<EmbeddedSt
       policy,
       eagerStart: true,
       bridge,
+      codecServerUrl: codecServer?.url ?? null,
       stop: stopAll,
     };
   } catch (err) {

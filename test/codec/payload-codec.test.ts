@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, isEncrypted, openHistory, PayloadCodecError } from '../../src/codec/payload-codec.js';
-import { payloadCodecConfigFromEnv } from '../../src/config/codec.js';
+import { codecServerConfigFromEnv, payloadCodecConfigFromEnv } from '../../src/config/codec.js';
 import { ConfigError } from '../../src/config/settings.js';
 
 const k1 = { id: 'k1', key: randomBytes(32) };
@@ -88,5 +88,16 @@ describe('payload codec settings', () => {
     expect(message).not.toContain(short.slice(3));
     expect(() => payloadCodecConfigFromEnv({ PAYLOAD_CODEC_KEYS: `${key('k1')},${key('k1')}` })).toThrow('PAYLOAD_CODEC_KEYS has a key id twice');
     expect(() => payloadCodecConfigFromEnv({ PAYLOAD_CODEC_KEYS: 'bare-base64-without-id' })).toThrow(/needs an id/);
+  });
+
+  it('a codec server reachable beyond loopback needs a token; its token is a secret', () => {
+    expect(() => codecServerConfigFromEnv({ CODEC_SERVER_HOST: '0.0.0.0' })).toThrow(/a codec server on 0\.0\.0\.0 opens plan data to whoever reaches it: set CODEC_SERVER_TOKEN/);
+    expect(codecServerConfigFromEnv({ CODEC_SERVER_HOST: '0.0.0.0', CODEC_SERVER_TOKEN: 't0k3n', CODEC_SERVER_ORIGINS: 'https://ui.example, http://localhost:8233' })).toEqual({
+      host: '0.0.0.0',
+      port: 8234,
+      token: 't0k3n',
+      origins: ['https://ui.example', 'http://localhost:8233'],
+    });
+    expect(codecServerConfigFromEnv({})).toMatchObject({ host: '127.0.0.1', token: null, origins: [] });
   });
 });

@@ -152,6 +152,25 @@ describe('deployment manifests', () => {
   });
 });
 
+describe('codec server manifests', () => {
+  it('validate (strict), run the image as permitctl codec-server, and take their secrets from the template', () => {
+    requireTools();
+    const manifests = kustomize('deploy/codec-server').manifests;
+    const run = validateKubernetes(manifests);
+    expect(run.output).not.toMatch(/ERROR|WARN/);
+    expect(run.ok).toBe(true);
+    const container = podSpec(one(manifests, 'Deployment')).containers[0] as Container & { command: string[] };
+    expect(container.command).toEqual(['node', 'bin/permitctl.js', 'codec-server']);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['CODEC_SERVER_HOST', 'CODEC_SERVER_ORIGINS', 'PAYLOAD_CODEC_KEYS', 'CODEC_SERVER_TOKEN']));
+    const secrets = parseManifests(readFileSync(join(ROOT, 'deploy/secret.template.yaml'), 'utf8'));
+    const codecSecret = secrets.find((s) => s.metadata.name === 'permit-chain-codec-server-secrets')!;
+    expect(Object.keys(codecSecret['stringData'] as object).sort()).toEqual(['CODEC_SERVER_TOKEN', 'PAYLOAD_CODEC_KEYS']);
+    expect(one(manifests, 'Service')['spec']).toMatchObject({ ports: [{ port: 8234, targetPort: 'http' }] });
+  });
+});
+
 /** Dockerfile instructions with their stage index (line continuations joined, comments dropped). */
 function dockerInstructions(text: string): Array<{ stage: number; op: string; args: string }> {
   const joined = text.replace(/\\\n/g, ' ');
